@@ -1,0 +1,40 @@
+# Every target sets itself up: a fresh machine needs only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SCALE ?= M
+
+export DAGSTER_HOME := $(CURDIR)/data/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: setup run test dev lint bench docs clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The dbt manifest is parsed once here (and again only when a dbt file changes), so
+# loading the Dagster definitions never waits for dbt.
+setup: $(INSTALLED)
+	@mkdir -p $(DAGSTER_HOME)
+	@ln -sf $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/python -c "from coaching_pipeline.resources.dbt import ensure_manifest; ensure_manifest()"
+
+run: setup
+	@if [ -z "$$(ls -A data/landing 2>/dev/null)" ]; then $(BIN)/coaching generate --out data/landing --scale S; fi
+	$(BIN)/coaching run
+
+test: setup
+	$(BIN)/python -m pytest assets_tests
+
+dev: setup
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check coaching_pipeline assets_tests
+
+clean:
+	rm -rf data/warehouse data/output data/dagster_home dbt_project/target

@@ -1,0 +1,1 @@
+"""Sales-coaching analytics warehouse: ingestion, dbt marts, coaching and digests on Dagster."""

@@ -1,0 +1,92 @@
+"""The dbt project as assets: every model downstream of the ingestion assets it reads
+(through its sources), dbt tests as asset checks, built with `dbt build`."""
+
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, Output
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from ..resources import DBT_PROJECT, WRITER_POOL, RunSettings, Warehouse, dbt_vars, ensure_manifest
+from ..resources.warehouse import latest_event_date
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Models keyed and grouped by their layer folder: `staging/stg_gong__calls`."""
+
+    def _layer(self, props: Mapping[str, Any]) -> str | None:
+        fqn = props.get("fqn", [])
+        return next((part for part in fqn if part in LAYERS), None)
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "model":
+            layer = self._layer(dbt_resource_props)
+            if layer:
+                return AssetKey([layer, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return self._layer(dbt_resource_props) or super().get_group_name(dbt_resource_props)
+
+
+TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WRITER_POOL,
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings):
+    # profiles.yml attaches the file named by COACHING_WAREHOUSE; dbt inherits this env.
+    os.environ["COACHING_WAREHOUSE"] = warehouse.path
+    as_of = run.as_of_date()
+    if as_of is None:
+        with warehouse.connect(read_only=True) as con:
+            as_of = latest_event_date(con)
+    context.log.info(f"dbt build as of {as_of}")
+    invocation = dbt.cli(["build", "--vars", _json(dbt_vars(as_of))], context=context, raise_on_error=False)
+    # Events are held until dbt exits: row counts come from our own read of the file,
+    # which DuckDB only allows once the dbt process has released its lock.
+    events = list(invocation.stream())
+    counts = _row_counts(warehouse, events)
+    for event in events:
+        if isinstance(event, Output) and event.output_name in counts:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
+        yield event
+    if not invocation.is_successful():
+        raise RuntimeError(f"dbt build failed: {invocation.get_error()}")
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _row_counts(warehouse: Warehouse, events) -> dict[str, int]:
+    """output name -> rows in the model's table, for the models just built."""
+    names = [e.output_name for e in events if isinstance(e, Output)]
+    if not names:
+        return {}
+    counts = {}
+    with warehouse.connect(read_only=True) as con:
+        tables = {
+            (s, t)
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        for name in names:
+            # output names are the model's unique id with dots replaced (model_coaching_<name>)
+            model = name.split("model_coaching_", 1)[-1]
+            for layer in LAYERS:
+                if (layer, model) in tables:
+                    counts[name] = con.execute(f'select count(*) from {layer}."{model}"').fetchone()[0]
+                    break
+    return counts

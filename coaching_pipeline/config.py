@@ -1,0 +1,132 @@
+"""Configuration: the product's YAML settings (read once, validated) and the run paths
+(landing zone, warehouse, output, as_of) resolved from flags, environment and defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+DEFAULT_SETTINGS_FILE = PACKAGE_DIR / "settings.yaml"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+ROLES = ("AE", "AM", "CSM", "SDR", "MANAGER")
+SELLER_ROLES = ("AE", "AM", "CSM", "SDR")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RolePattern(_Strict):
+    pattern: str
+    role: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value.upper() not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {value!r}")
+        return value.upper()
+
+
+class CrmSettings(_Strict):
+    role_field: str
+    role_patterns: list[RolePattern]
+    meddpicc_fields: dict[str, str]
+    champion_roles: list[str]
+    economic_buyer_roles: list[str]
+    default_quota_period_months: int = Field(ge=1, le=12)
+
+    @field_validator("meddpicc_fields")
+    @classmethod
+    def _eight_elements(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) != 8:
+            raise ValueError(f"MEDDPICC has 8 elements, the map names {len(value)}")
+        return value
+
+
+class FiscalSettings(_Strict):
+    year_start_month: int = Field(ge=1, le=12)
+
+
+class IngestSettings(_Strict):
+    csv_encoding: str
+
+
+class Settings(_Strict):
+    crm: CrmSettings
+    fiscal: FiscalSettings
+    ingest: IngestSettings
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(override_file: str | os.PathLike | None = None) -> Settings:
+    data = yaml.safe_load(DEFAULT_SETTINGS_FILE.read_text())
+    if override_file:
+        data = _deep_merge(data, yaml.safe_load(Path(override_file).read_text()) or {})
+    return Settings.model_validate(data)
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this process: defaults, overridden by $COACHING_CONFIG if set."""
+    return load_settings(os.environ.get("COACHING_CONFIG"))
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    landing: Path
+    warehouse: Path
+    output: Path
+    as_of: dt.date | None  # None: the latest event date found in the landing zone
+
+    @property
+    def published_marts(self) -> Path:
+        return self.warehouse.with_name("marts.duckdb")
+
+
+def resolve_paths(
+    landing: str | None = None,
+    warehouse: str | None = None,
+    output: str | None = None,
+    as_of: str | dt.date | None = None,
+) -> RunPaths:
+    """Flags win over COACHING_* environment variables, which win over the defaults."""
+    env = os.environ
+
+    def pick(flag, var, default):
+        return Path(flag or env.get(var) or default).expanduser().resolve()
+
+    as_of = as_of or env.get("COACHING_AS_OF") or None
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    return RunPaths(
+        landing=pick(landing, "COACHING_LANDING_DIR", "data/landing"),
+        warehouse=pick(warehouse, "COACHING_WAREHOUSE", "data/warehouse/coaching.duckdb"),
+        output=pick(output, "COACHING_OUTPUT_DIR", "data/output"),
+        as_of=as_of,
+    )

@@ -1,0 +1,212 @@
+"""Finding a source object's files in the landing zone and reading one file into a frame
+of delivered values with canonical (snake_case) column names.
+
+CSV is read with every column as text, so ids keep their digits and leading zeros.
+Gong pages are parsed with Python's json, which keeps 19-20 digit ids written as JSON
+numbers exact (float-based parsers lose the last digits).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from . import objects as o
+
+TABULAR_SUFFIXES = (".csv", ".parquet", ".jsonl")
+
+
+class FileRejected(Exception):
+    """The whole file cannot load (missing required column, wrong format). Its message
+    names the file and the column or problem; nothing from the file is loaded."""
+
+
+@dataclass
+class Delivery:
+    """One file's rows as delivered, before validation."""
+
+    frame: pl.DataFrame  # snake_case columns + `_source_row` (1-based)
+    delivered_names: dict[str, str]  # snake name -> name as delivered in the file
+    # A page that does not parse at all: (reason, full text). The page is quarantined whole.
+    unreadable: tuple[str, str] | None = None
+    extra_columns: list[str] = field(default_factory=list)  # delivered, not in the spec
+
+
+def discover(landing: Path, obj: o.SourceObject) -> list[Path]:
+    """The object's files in its source folder, in file-name order (the order that
+    decides re-delivery ties)."""
+    folder = landing / obj.source
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        stem, suffix = path.stem, path.suffix.lower()
+        if obj.source == "crm":
+            matches = suffix in TABULAR_SUFFIXES and any(
+                stem == s or stem.startswith(f"{s}__") for s in obj.file_stems
+            )
+        elif obj.source == "gong":
+            # `scorecards*` must not swallow `answered_scorecards*` (it does not: prefix match)
+            matches = suffix == ".json" and any(path.name.startswith(s) for s in obj.file_stems)
+            if obj.name == "gong_scorecards" and path.name.startswith("answered_"):
+                matches = False
+        else:
+            matches = suffix in TABULAR_SUFFIXES and any(path.name.startswith(s) for s in obj.file_stems)
+        if matches:
+            found.append(path)
+    return sorted(found, key=lambda p: p.name)
+
+
+def _canonical_columns(frame: pl.DataFrame, path: Path, obj: o.SourceObject) -> Delivery:
+    delivered_names: dict[str, str] = {}
+    for name in frame.columns:
+        snake = o.to_snake(name)
+        if snake in delivered_names:
+            raise FileRejected(
+                f"{path}: columns {delivered_names[snake]!r} and {name!r} both mean {snake!r}"
+            )
+        delivered_names[snake] = name
+    frame = frame.rename({v: k for k, v in delivered_names.items()})
+    _require_columns(frame.columns, path, obj, delivered_names)
+    known = {c.name for c in obj.columns}
+    extra = [c for c in frame.columns if c not in known]
+    frame = frame.with_row_index("_source_row", offset=1).with_columns(pl.col("_source_row").cast(pl.Int64))
+    return Delivery(frame=frame, delivered_names=delivered_names, extra_columns=extra)
+
+
+def _require_columns(columns, path: Path, obj: o.SourceObject, delivered_names=None) -> None:
+    present = set(columns)
+    for col in obj.required_columns:
+        if col not in present:
+            api = _api_hint(obj, col)
+            raise FileRejected(f"{path}: missing required column {api} (or {col!r}); nothing loaded from this file")
+    for group in obj.one_of:
+        if not present.intersection(group):
+            raise FileRejected(
+                f"{path}: needs one of the columns {', '.join(group)}; nothing loaded from this file"
+            )
+
+
+def _api_hint(obj: o.SourceObject, snake: str) -> str:
+    if obj.source != "crm":
+        return repr(snake)
+    # Salesforce API name for the message: stage_name -> StageName, economic_buyer_c -> Economic_Buyer__c
+    if snake.endswith("_c"):
+        return repr("_".join(p.capitalize() for p in snake[:-2].split("_")) + "__c")
+    return repr("".join(p.capitalize() for p in snake.split("_")))
+
+
+def read_tabular(path: Path, obj: o.SourceObject) -> Delivery:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(path)
+            # ids and text must stay text; anything else keeps its Parquet type
+            frame = frame.with_columns(
+                pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items() if t.is_integer()
+                and (obj.column(o.to_snake(c)) is None or obj.column(o.to_snake(c)).kind in (o.ID, o.TEXT))
+            )
+        elif suffix == ".jsonl":
+            frame = _read_jsonl(path)
+        else:
+            raise FileRejected(f"{path}: unsupported file type {suffix!r}")
+    except FileRejected:
+        raise
+    except Exception as exc:  # polars/pyarrow parse errors: the file is not what its name says
+        raise FileRejected(f"{path}: not a readable {suffix.lstrip('.')} file: {exc}") from exc
+    return _canonical_columns(frame, path, obj)
+
+
+def _read_jsonl(path: Path) -> pl.DataFrame:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FileRejected(f"{path}: line {number} is not JSON: {exc}") from exc
+            rows.append({k: _as_text(v) for k, v in record.items()})
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    return pl.DataFrame(
+        {c: [row.get(c) for row in rows] for c in columns}, schema={c: pl.Utf8 for c in columns}
+    )
+
+
+def _as_text(value) -> str | None:
+    """A JSON scalar as delivered text: ints keep every digit, booleans are true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+# Gong payload fields: raw column -> path inside one payload record.
+GONG_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "gong_users": {
+        "id": ("id",), "email_address": ("emailAddress",), "first_name": ("firstName",),
+        "last_name": ("lastName",), "manager_id": ("managerId",), "title": ("title",),
+        "active": ("active",), "created": ("created",),
+    },
+    "gong_calls": {
+        "call_id": ("metaData", "id"), "url": ("metaData", "url"), "title": ("metaData", "title"),
+        "started": ("metaData", "started"), "scheduled": ("metaData", "scheduled"),
+        "duration": ("metaData", "duration"), "primary_user_id": ("metaData", "primaryUserId"),
+        "direction": ("metaData", "direction"), "scope": ("metaData", "scope"),
+        "system": ("metaData", "system"), "media": ("metaData", "media"),
+        "language": ("metaData", "language"), "workspace_id": ("metaData", "workspaceId"),
+    },
+    "gong_transcripts": {"call_id": ("callId",)},
+    "gong_scorecards": {
+        "scorecard_id": ("scorecardId",), "scorecard_name": ("scorecardName",),
+        "enabled": ("enabled",), "updated": ("updated",),
+    },
+    "gong_answered_scorecards": {
+        "answered_scorecard_id": ("answeredScorecardId",), "scorecard_id": ("scorecardId",),
+        "call_id": ("callId",), "call_start_time": ("callStartTime",),
+        "reviewed_user_id": ("reviewedUserId",), "reviewer_user_id": ("reviewerUserId",),
+        "review_time": ("reviewTime",),
+    },
+}
+
+
+def _dig(record, path: tuple[str, ...]):
+    for key in path:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def read_gong_page(path: Path, obj: o.SourceObject) -> Delivery:
+    fields = GONG_FIELDS[obj.name]
+    delivered_names = {col: ".".join(p) for col, p in fields.items()}
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        page = json.loads(text)
+    except json.JSONDecodeError as exc:
+        empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in fields}, "record": pl.Utf8, "_source_row": pl.Int64})
+        return Delivery(empty, delivered_names, unreadable=(f"page is not valid JSON: {exc}", text))
+    if not isinstance(page, dict) or not isinstance(page.get(obj.payload), list):
+        raise FileRejected(f"{path}: not a Gong {obj.name} page: no {obj.payload!r} array")
+    records = page[obj.payload]
+    data = {col: [_as_text(_dig(r, p)) for r in records] for col, p in fields.items()}
+    data["record"] = [json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in records]
+    frame = pl.DataFrame(data, schema={c: pl.Utf8 for c in data})
+    frame = frame.with_row_index("_source_row", offset=1).with_columns(pl.col("_source_row").cast(pl.Int64))
+    return Delivery(frame, delivered_names)
+
+
+def read(path: Path, obj: o.SourceObject) -> Delivery:
+    return read_gong_page(path, obj) if obj.source == "gong" else read_tabular(path, obj)

@@ -1,0 +1,66 @@
+"""The dbt project as Dagster sees it, and the vars every dbt invocation gets.
+
+The manifest is prepared once (`make` runs `dbt parse`; so does the first load after a
+dbt file changes), not on every definitions load: `ensure_manifest` only compares file
+times when the manifest is current, which keeps `dagster dev` reloads fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from ..config import DBT_PROJECT_DIR, settings
+from ..ingest.objects import to_snake
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+_SOURCES = ("models", "macros", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        for f in files:
+            newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when the manifest is missing or older than its sources."""
+    manifest = DBT_PROJECT.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return manifest
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.setdefault("COACHING_WAREHOUSE", str(DBT_PROJECT_DIR.parent / "data/warehouse/coaching.duckdb"))
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", json.dumps(dbt_vars(None))],
+        check=True,
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+    )
+    return manifest
+
+
+def dbt_vars(as_of: dt.date | None) -> dict:
+    """The product's settings as dbt vars (column names in the raw layer's snake_case)."""
+    crm = settings().crm
+    return {
+        "as_of": as_of.isoformat() if as_of else None,
+        "role_field": to_snake(crm.role_field),
+        "meddpicc_fields": {k: to_snake(v) for k, v in crm.meddpicc_fields.items()},
+    }
