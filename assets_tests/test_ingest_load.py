@@ -10,49 +10,7 @@ import pytest
 
 from coaching_pipeline.ingest import configured_object, configured_objects, loader
 
-from .landing import gong_call, party, write_activities, write_crm, write_gong_page
-
-U1, U2 = "005000000000000AAA", "005000000000000BBB"
-
-CRM_ROWS = {
-    "User": [
-        {"Id": U1, "Name": "Ada Rep", "Email": "ada@vendor.example", "IsActive": "true",
-         "ManagerId": U2, "UserRoleId": "00E000000000001AAA", "Sales_Role__c": "AE"},
-        {"Id": U2, "Name": "Max Manager", "Email": "max@vendor.example", "IsActive": "TRUE",
-         "ManagerId": "", "UserRoleId": "00E000000000002AAA", "Sales_Role__c": ""},
-    ],
-    "UserRole": [
-        {"Id": "00E000000000001AAA", "Name": "Account Executive", "ParentRoleId": "00E000000000002AAA"},
-        {"Id": "00E000000000002AAA", "Name": "Sales Manager", "ParentRoleId": ""},
-    ],
-    "Account": [{"Id": "001000000000000AAA", "Name": "Acme", "OwnerId": U1, "AnnualRevenue": "5000000",
-                 "NumberOfEmployees": "120", "Industry": "Software"}],
-    "Contact": [{"Id": "003000000000000AAA", "AccountId": "001000000000000AAA", "FirstName": "Cy",
-                 "LastName": "Buyer", "Email": "cy@acme.example"}],
-    "Opportunity": [
-        {"Id": "006000000000000AAA", "AccountId": "001000000000000AAA", "OwnerId": U1, "Name": "Acme - Platform",
-         "StageName": "Negotiation", "Amount": "50000", "CloseDate": "2025-06-30",
-         "CreatedDate": "2025-01-15T09:30:00.000+0000", "IsClosed": "false", "IsWon": "false",
-         "Probability": "60", "SystemModstamp": "2025-02-01T00:00:00.000+0000", "Champion__c": "Cy Buyer",
-         "IsDeleted": "false"},
-    ],
-    "OpportunityHistory": [{"Id": "008000000000000AAA", "OpportunityId": "006000000000000AAA",
-                            "StageName": "Discovery", "CreatedDate": "2025-01-15T09:30:00Z", "Amount": "50000"}],
-    "OpportunityContactRole": [{"Id": "00K000000000000AAA", "OpportunityId": "006000000000000AAA",
-                                "ContactId": "003000000000000AAA", "Role": "Champion", "IsPrimary": "1"}],
-    "OpportunityFieldHistory": [{"Id": "017000000000000AAA", "OpportunityId": "006000000000000AAA",
-                                 "Field": "CloseDate", "CreatedDate": "2025-02-01T00:00:00Z",
-                                 "OldValue": "2025-05-31", "NewValue": "2025-06-30"}],
-    "Task": [{"Id": "00T000000000000AAA", "OwnerId": U1, "ActivityDate": "2025-01-20",
-              "CreatedDate": "2025-01-20T15:00:00-08:00", "TaskSubtype": "Call",
-              "WhatId": "006000000000000AAA", "WhoId": "003000000000000AAA", "CallDurationInSeconds": "300"}],
-    "Event": [{"Id": "00U000000000000AAA", "OwnerId": U1, "StartDateTime": "2025-01-22T17:00:00Z",
-               "EndDateTime": "2025-01-22T18:00:00Z", "DurationInMinutes": "60", "Type": "Demo",
-               "Subject": "Platform demo", "WhatId": "006000000000000AAA", "AccountId": "001000000000000AAA"}],
-    "ForecastingQuota": [{"QuotaOwnerId": U1, "StartDate": "2025-01-01", "QuotaAmount": "200000",
-                          "PeriodId": "026000000000000AAA"}],
-    "Period": [{"Id": "026000000000000AAA", "StartDate": "2025-01-01", "EndDate": "2025-03-31", "Type": "Quarter"}],
-}
+from .landing import CRM_ROWS, U1, gong_call, party, write_activities, write_crm, write_gong_page
 
 OBJECT_OF_FILE = {
     "User": "user", "UserRole": "user_role", "Account": "account", "Contact": "contact",

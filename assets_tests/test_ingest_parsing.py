@@ -6,7 +6,13 @@ import polars as pl
 import pytest
 
 from coaching_pipeline.ingest.objects import to_snake
-from coaching_pipeline.ingest.parsing import parse_bool, parse_date, parse_integer, parse_number, parse_timestamp
+from coaching_pipeline.ingest.parsing import (
+    parse_bool,
+    parse_date,
+    parse_integer,
+    parse_number,
+    parse_timestamp,
+)
 
 
 @pytest.mark.parametrize(

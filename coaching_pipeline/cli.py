@@ -40,7 +40,7 @@ def generate(out: Path, scale: str, seed: int, as_of: dt.date | None):
     """Write a synthetic landing zone (landing-zone contract)."""
     from .generate import generate_landing_zone
 
-    as_of = as_of or dt.datetime.now(dt.timezone.utc).date()
+    as_of = as_of or dt.datetime.now(dt.UTC).date()
     started = time.perf_counter()
     summary = generate_landing_zone(out, scale=scale.upper(), seed=seed, as_of=as_of, progress=scale.upper() != "S")
     click.echo(f"Wrote a scale-{scale.upper()} landing zone as of {as_of} to {out} in {time.perf_counter() - started:.1f}s")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
-from dagster_dbt import DbtCliResource
 
 from .assets.dbt import dbt_models
 from .assets.ingest import ingest_assets
 from .config import RunPaths, resolve_paths
 from .resources import DBT_PROJECT, LandingZone, RunSettings, Warehouse
-from .resources.dbt import dbt_executable
+from .resources.dbt import DbtCli, dbt_executable
 
 
 def build_definitions(paths: RunPaths) -> Definitions:
@@ -21,7 +20,7 @@ def build_definitions(paths: RunPaths) -> Definitions:
             "run": RunSettings(
                 as_of=paths.as_of.isoformat() if paths.as_of else None, output_dir=str(paths.output)
             ),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": DbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
         },
         # Steps share one DuckDB file that allows a single writer: running them in one
         # process, one after the other, costs nothing and avoids lock contention.

@@ -30,10 +30,9 @@ def run_all(paths: RunPaths, echo=print) -> bool:
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     failed_checks = [
-        e.event_specific_data.asset_check_evaluation
+        e.event_specific_data
         for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        and not e.event_specific_data.asset_check_evaluation.passed
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
     ]
     elapsed = time.perf_counter() - started
     report(paths, echo)

@@ -8,6 +8,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from tqdm import tqdm
 
 from ..resources import DBT_PROJECT, WRITER_POOL, RunSettings, Warehouse, dbt_vars, ensure_manifest
 from ..resources.warehouse import latest_event_date
@@ -53,8 +54,13 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     invocation = dbt.cli(["build", "--vars", _json(dbt_vars(as_of))], context=context, raise_on_error=False)
     # Events are held until dbt exits: row counts come from our own read of the file,
     # which DuckDB only allows once the dbt process has released its lock.
-    events = list(invocation.stream())
-    counts = _row_counts(warehouse, events)
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    with tqdm(total=total, desc="dbt build", unit="node", disable=None, leave=False) as bar:
+        events = []
+        for event in invocation.stream():
+            events.append(event)
+            bar.update()
+    counts = _row_counts(context, warehouse, events)
     for event in events:
         if isinstance(event, Output) and event.output_name in counts:
             event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
@@ -69,24 +75,17 @@ def _json(value) -> str:
     return json.dumps(value)
 
 
-def _row_counts(warehouse: Warehouse, events) -> dict[str, int]:
-    """output name -> rows in the model's table, for the models just built."""
-    names = [e.output_name for e in events if isinstance(e, Output)]
-    if not names:
+def _row_counts(context: AssetExecutionContext, warehouse: Warehouse, events) -> dict[str, int]:
+    """output name -> rows in the model's table (`<layer>.<model>`), for the models just built."""
+    keys = {
+        e.output_name: context.asset_key_for_output(e.output_name)
+        for e in events
+        if isinstance(e, Output)
+    }
+    if not keys:
         return {}
-    counts = {}
     with warehouse.connect(read_only=True) as con:
-        tables = {
-            (s, t)
-            for s, t in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
+        return {
+            name: con.execute(f'select count(*) from {key.path[0]}."{key.path[-1]}"').fetchone()[0]
+            for name, key in keys.items()
         }
-        for name in names:
-            # output names are the model's unique id with dots replaced (model_coaching_<name>)
-            model = name.split("model_coaching_", 1)[-1]
-            for layer in LAYERS:
-                if (layer, model) in tables:
-                    counts[name] = con.execute(f'select count(*) from {layer}."{model}"').fetchone()[0]
-                    break
-    return counts

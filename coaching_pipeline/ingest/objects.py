@@ -13,7 +13,7 @@ either naming; `to_snake` maps API names onto the canonical one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column kinds. Every raw value arrives as text; the kind says how it is parsed.
 ID = "id"  # text, never a number (Salesforce 15/18-char ids, 19-20 digit Gong ids)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from . import objects as o
 from .parsing import KIND_ERRORS, is_blank, needs_parsing, typed

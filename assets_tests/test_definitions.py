@@ -1,0 +1,46 @@
+"""The code location loads as `dagster dev` loads it, with the expected lineage."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from coaching_pipeline.config import REPO_ROOT
+from coaching_pipeline.definitions import defs
+
+
+def test_definitions_load_from_the_workspace_file(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    (tmp_path / "dagster.yaml").write_text((REPO_ROOT / "dagster.yaml").read_text())
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "All code locations passed validation" in proc.stdout + proc.stderr
+
+
+def test_every_staging_model_is_downstream_of_its_ingestion_asset():
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    raw = {k for k in keys if k.path[0] == "raw"}
+    assert len(raw) == 18
+    staging = {k for k in keys if k.path[0] == "staging"}
+    assert staging, "no staging models"
+    for key in staging:
+        parents = graph.get(key).parent_keys
+        assert parents and parents <= raw | staging, key
+    assert graph.get(AssetKey(["staging", "stg_gong__calls"])).parent_keys == {AssetKey(["raw", "gong_calls"])}
+
+
+def test_assets_are_grouped_by_layer():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {"raw", "staging"} <= groups
+
+
+def test_every_writer_is_in_the_single_writer_pool():
+    for node in defs.resolve_all_job_defs()[0].graph.node_defs:
+        assert node.pool == "duckdb_writer", node.name
