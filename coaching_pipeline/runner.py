@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 import duckdb
-from dagster import DagsterInstance
+from dagster import AssetCheckSeverity, DagsterInstance
 
 from .config import RunPaths
 
@@ -22,23 +23,29 @@ def run_all(paths: RunPaths, echo=print) -> bool:
     started = time.perf_counter()
     defs = build_definitions(paths)
     job = defs.resolve_implicit_global_asset_job_def()
-    with _instance() as instance:
+    # The console shows progress bars and the summary; dbt's own output (which dagster-dbt
+    # echoes to stdout) goes to a log file, and the full event log is in the Dagster UI.
+    log_file = paths.output / "logs" / "coaching-run.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            # The console shows progress bars and the summary; full logs are in the UI.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-    failed_checks = [
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
-    ]
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    # WARN-severity checks (data-quality findings such as an unknown deal owner) are
+    # reported without failing the run; ERROR-severity ones fail it.
+    failed_checks = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.ERROR]
+    warnings = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.WARN]
     elapsed = time.perf_counter() - started
     report(paths, echo)
+    for check in warnings:
+        echo(f"warning {check.asset_key.to_user_string()}:{check.check_name}")
     for check in failed_checks:
         echo(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}")
     ok = result.success and not failed_checks
+    echo(f"dbt and run log: {log_file}")
     echo(f"{'Finished' if ok else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
     if not result.success:
         for event in result.all_events:

@@ -1,0 +1,19 @@
+-- One row per transcribed Gong call (POST /v2/calls/transcript).
+-- The transcript stays JSON, exactly as Gong sends it: a list of monologues
+-- {speakerId, topic, sentences: [{start, end, text}]} with start/end in milliseconds from
+-- the call start; speakerId joins stg_gong__call_parties.speaker_id.
+-- Why not typed or unnested here: sentences run to hundreds per call, and writing them
+-- as typed nested lists costs several times more than keeping the JSON text, for
+-- consumers (talk time, quotes) that read only parts of it.
+with transcripts as (
+    select
+        call_id,
+        record -> '$.transcript' as transcript
+    from {{ source('raw', 'gong_transcripts') }}
+)
+
+select
+    call_id,
+    transcript,
+    coalesce(json_array_length(transcript), 0) as monologue_count
+from transcripts

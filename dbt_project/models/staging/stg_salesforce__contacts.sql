@@ -1,0 +1,33 @@
+-- One row per Salesforce contact that is not soft-deleted.
+with live_contacts as (
+    select *
+    from {{ source('raw', 'contact') }}
+    where {{ is_not_soft_deleted() }}
+),
+
+cleaned as (
+    select
+        id as contact_id,
+        {{ clean_id('account_id') }} as account_id,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        {{ clean_text('name') }} as delivered_name,
+        {{ clean_text('title') }} as title,
+        {{ clean_text('email') }} as email,
+        {{ email_lower('email') }} as email_lower,
+        created_date as created_at
+    from live_contacts
+)
+
+select
+    contact_id,
+    account_id,
+    first_name,
+    last_name,
+    -- Name is optional in the contract: fall back to "First Last" when it is missing.
+    coalesce(delivered_name, nullif(concat_ws(' ', first_name, last_name), '')) as contact_name,
+    title,
+    email,
+    email_lower,
+    created_at
+from cleaned

@@ -1,0 +1,22 @@
+-- One row per Salesforce Event (calendar meeting or demo) that is not soft-deleted.
+with live_events as (
+    select *
+    from {{ source('raw', 'event') }}
+    where {{ is_not_soft_deleted() }}
+)
+
+select
+    id as event_id,
+    {{ clean_id('owner_id') }} as owner_id,
+    start_date_time as started_at,
+    -- The day the event counts for: the UTC date of its start.
+    cast(start_date_time as date) as activity_date,
+    end_date_time as ended_at,
+    duration_in_minutes as duration_minutes,
+    {{ clean_text('type') }} as event_type,
+    {{ clean_text('subject') }} as subject,
+    {{ clean_id('who_id') }} as who_id,
+    {{ clean_id('what_id') }} as what_id,
+    {{ clean_id('account_id') }} as account_id,
+    created_date as created_at
+from live_events

@@ -1,0 +1,25 @@
+-- One row per Salesforce Task (logged call, email, to-do) that is not soft-deleted.
+with live_tasks as (
+    select *
+    from {{ source('raw', 'task') }}
+    where {{ is_not_soft_deleted() }}
+)
+
+select
+    id as task_id,
+    {{ clean_id('owner_id') }} as owner_id,
+    -- The day the activity counts for: ActivityDate when set, else the UTC date it was
+    -- created (the contract requires one of the two).
+    coalesce(activity_date, cast(created_date as date)) as activity_date,
+    activity_date as due_date,
+    {{ clean_text('task_subtype') }} as task_subtype,
+    {{ clean_text('type') }} as task_type,
+    {{ clean_text('subject') }} as subject,
+    {{ clean_text('status') }} as status,
+    {{ clean_id('who_id') }} as who_id,
+    {{ clean_id('what_id') }} as what_id,
+    {{ clean_id('account_id') }} as account_id,
+    call_duration_in_seconds as call_duration_seconds,
+    {{ clean_text('call_type') }} as call_type,
+    created_date as created_at
+from live_tasks
