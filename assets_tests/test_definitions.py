@@ -44,3 +44,12 @@ def test_assets_are_grouped_by_layer():
 def test_every_writer_is_in_the_single_writer_pool():
     for node in defs.resolve_all_job_defs()[0].graph.node_defs:
         assert node.pool == "duckdb_writer", node.name
+
+
+def test_dbt_project_var_defaults_match_the_settings_file():
+    import yaml
+
+    from coaching_pipeline.resources.dbt import dbt_vars
+
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    assert project["vars"] == dbt_vars(None)

@@ -60,6 +60,18 @@ class CrmSettings(_Strict):
         return value
 
 
+class GongSettings(_Strict):
+    trackers: dict[str, str]
+
+    @field_validator("trackers")
+    @classmethod
+    def _known_concepts(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = {"next_steps", "pricing", "competitor", "objection"} - set(value)
+        if missing:
+            raise ValueError(f"tracker names needed for: {sorted(missing)}")
+        return value
+
+
 class FiscalSettings(_Strict):
     year_start_month: int = Field(ge=1, le=12)
 
@@ -68,10 +80,51 @@ class IngestSettings(_Strict):
     csv_encoding: str
 
 
+class MartSettings(_Strict):
+    top_group_share: float = Field(gt=0, le=1)
+    coaching_gap_threshold: float = Field(ge=0)
+    low_activity_day_threshold: int = Field(ge=0)
+    activity_window_days: int = Field(ge=1)
+    activity_lookback_days: int = Field(ge=0)
+
+
+class DealHealthPoints(_Strict):
+    qualification: float
+    recency: float
+    multithreading: float
+    champion: float
+    economic_buyer: float
+    velocity: float
+    hygiene: float = Field(le=0)
+
+
+class DealHealthSettings(_Strict):
+    points: DealHealthPoints
+    recency_full_days: int = Field(ge=0)
+    recency_zero_days: int = Field(ge=1)
+    healthy_stakeholders: int = Field(ge=1)
+    velocity_full_ratio: float = Field(gt=0)
+    velocity_zero_ratio: float = Field(gt=0)
+    velocity_lookback_days: int = Field(ge=1)
+    red_below: float
+    yellow_below: float
+    email_recency_days: int = Field(ge=0)
+
+
+class NextBestActionSettings(_Strict):
+    urgent_within_days: int = Field(ge=0)
+    urgency_multiplier: float = Field(ge=1)
+    default_best_time: str
+
+
 class Settings(_Strict):
     crm: CrmSettings
+    gong: GongSettings
     fiscal: FiscalSettings
     ingest: IngestSettings
+    marts: MartSettings
+    deal_health: DealHealthSettings
+    next_best_actions: NextBestActionSettings
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

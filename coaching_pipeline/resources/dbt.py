@@ -77,9 +77,19 @@ class DbtCli(DbtCliResource):
 
 def dbt_vars(as_of: dt.date | None) -> dict:
     """The product's settings as dbt vars (column names in the raw layer's snake_case)."""
-    crm = settings().crm
+    config = settings()
+    crm = config.crm
     return {
         "as_of": as_of.isoformat() if as_of else None,
         "role_field": to_snake(crm.role_field),
         "meddpicc_fields": {k: to_snake(v) for k, v in crm.meddpicc_fields.items()},
+        "role_patterns": [p.model_dump() for p in crm.role_patterns],
+        "champion_roles": [r.lower() for r in crm.champion_roles],
+        "economic_buyer_roles": [r.lower() for r in crm.economic_buyer_roles],
+        "default_quota_period_months": crm.default_quota_period_months,
+        "gong_trackers": config.gong.trackers,
+        "fiscal_year_start_month": config.fiscal.year_start_month,
+        **config.marts.model_dump(),
+        "deal_health": config.deal_health.model_dump(),
+        "next_best_actions": config.next_best_actions.model_dump(),
     }

@@ -1,0 +1,67 @@
+"""Building a warehouse from a landing zone in tests, without Dagster: the loader for
+`raw`, then `dbt build` (models and their tests) on the real dbt project."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+
+from coaching_pipeline.config import DBT_PROJECT_DIR
+from coaching_pipeline.ingest import configured_objects, loader
+from coaching_pipeline.resources.dbt import dbt_executable, dbt_vars
+
+
+def load_raw(landing: Path, warehouse: Path) -> None:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    try:
+        for obj in configured_objects():
+            loader.load_object(con, landing, obj)
+    finally:
+        con.close()
+
+
+def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dict | None = None,
+        check: bool = True) -> subprocess.CompletedProcess:
+    """Run dbt on the project against `warehouse`; target and logs stay beside the file."""
+    work = warehouse.parent / f"dbt-{warehouse.stem}"
+    env = {**os.environ, "COACHING_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    proc = subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+         "--vars", json.dumps({**dbt_vars(as_of), **(extra_vars or {})})],
+        capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=900,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def build_warehouse(landing: Path, warehouse: Path, as_of: dt.date | None, select: str | None = None) -> Path:
+    """Load `landing` into `warehouse` and `dbt build` (optionally only `select`)."""
+    load_raw(landing, warehouse)
+    dbt(["build", *(["--select", select] if select else [])], warehouse, as_of)
+    return warehouse
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def query_dicts(warehouse: Path, sql: str, params=None) -> list[dict]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
