@@ -45,7 +45,9 @@ def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dic
 def build_warehouse(landing: Path, warehouse: Path, as_of: dt.date | None, select: str | None = None) -> Path:
     """Load `landing` into `warehouse` and `dbt build` (optionally only `select`)."""
     load_raw(landing, warehouse)
-    dbt(["build", *(["--select", select] if select else [])], warehouse, as_of)
+    # cautious: a test that also touches a model outside the selection is not run
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
+    dbt(["build", *selection], warehouse, as_of)
     return warehouse
 
 

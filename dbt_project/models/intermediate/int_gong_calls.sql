@@ -1,0 +1,151 @@
+-- One row per Gong call started on or before as_of, with its rep (Salesforce user), its
+-- deal and account link, the host's interaction stats and the configured tracker counts.
+{%- set trackers = var('gong_trackers') %}
+with as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+calls as (
+    select calls.*
+    from {{ ref('stg_gong__calls') }} as calls, as_of
+    where calls.call_date <= as_of.as_of
+),
+
+-- A call's rep: metaData.primaryUserId -> Gong user -> email -> Salesforce user
+-- (case-insensitive; active user first, then smallest id, should an email repeat).
+users_by_email as (
+    select user_id, email_lower
+    from {{ ref('stg_salesforce__users') }}
+    where email_lower is not null
+    qualify row_number() over (
+        partition by email_lower order by is_active desc nulls last, user_id
+    ) = 1
+),
+
+call_reps as (
+    select
+        calls.call_id,
+        users_by_email.user_id as rep_id
+    from calls
+    left join {{ ref('stg_gong__users') }} as gong_users
+        on calls.primary_user_id = gong_users.gong_user_id
+    left join users_by_email
+        on gong_users.email_lower = users_by_email.email_lower
+),
+
+opportunities as (
+    select * from {{ ref('stg_salesforce__opportunities') }}
+),
+
+context_objects as (
+    select * from {{ ref('stg_gong__call_context_objects') }}
+),
+
+-- The Opportunity named in the call's context. Should a call name several, a known
+-- opportunity is preferred, then the smallest id.
+context_opportunity as (
+    select
+        context_objects.call_id,
+        context_objects.object_id as opportunity_id
+    from context_objects
+    left join opportunities on context_objects.object_id = opportunities.opportunity_id
+    where context_objects.object_type = 'Opportunity'
+    qualify row_number() over (
+        partition by context_objects.call_id
+        order by (opportunities.opportunity_id is not null) desc, context_objects.object_id
+    ) = 1
+),
+
+-- Same rule for the Account named in the context.
+context_account as (
+    select
+        context_objects.call_id,
+        context_objects.object_id as account_id
+    from context_objects
+    left join {{ ref('stg_salesforce__accounts') }} as accounts
+        on context_objects.object_id = accounts.account_id
+    where context_objects.object_type = 'Account'
+    qualify row_number() over (
+        partition by context_objects.call_id
+        order by (accounts.account_id is not null) desc, context_objects.object_id
+    ) = 1
+),
+
+-- Contact fallback for calls without a context opportunity: an External party whose email
+-- matches a Contact holding a contact role on an OPEN opportunity owned by the call's rep
+-- (and created on or before as_of). Several candidates: the latest created_date, then the
+-- smallest opportunity_id.
+contact_fallback as (
+    select
+        calls.call_id,
+        opportunities.opportunity_id
+    from calls
+    inner join call_reps on calls.call_id = call_reps.call_id
+    inner join {{ ref('stg_gong__call_parties') }} as parties
+        on calls.call_id = parties.call_id
+        and parties.is_external
+    inner join {{ ref('stg_salesforce__contacts') }} as contacts
+        on parties.email_lower = contacts.email_lower
+    inner join {{ ref('stg_salesforce__opportunity_contact_roles') }} as contact_roles
+        on contacts.contact_id = contact_roles.contact_id
+    inner join opportunities
+        on contact_roles.opportunity_id = opportunities.opportunity_id
+        and opportunities.owner_id = call_reps.rep_id
+        and not opportunities.is_closed
+    cross join as_of
+    where opportunities.created_date <= as_of.as_of
+      and calls.call_id not in (select call_id from context_opportunity)
+    qualify row_number() over (
+        partition by calls.call_id
+        order by opportunities.created_date desc, opportunities.opportunity_id
+    ) = 1
+),
+
+-- Configured trackers (var gong_trackers): one column each, null when the call does not
+-- list a tracker of that name.
+tracker_counts as (
+    select
+        call_id
+        {%- for concept, tracker_name in trackers.items() %},
+        max(case when tracker_name = '{{ tracker_name | replace("'", "''") }}' then tracker_count end) as tracker_{{ concept }}
+        {%- endfor %}
+    from {{ ref('stg_gong__call_trackers') }}
+    group by call_id
+)
+
+select
+    calls.call_id,
+    calls.url,
+    calls.title,
+    call_reps.rep_id,
+    calls.primary_user_id,
+    calls.started_at,
+    calls.call_date,
+    calls.scope,
+    calls.is_external,
+    calls.duration_seconds,
+    coalesce(context_opportunity.opportunity_id, contact_fallback.opportunity_id) as opportunity_id,
+    case
+        when context_opportunity.opportunity_id is not null then 'context'
+        when contact_fallback.opportunity_id is not null then 'contact_fallback'
+    end as link_method,
+    coalesce(context_account.account_id, linked_opportunity.account_id) as account_id,
+    calls.talk_ratio,
+    calls.questions_company_count,
+    calls.questions_non_company_count,
+    calls.longest_monologue_s,
+    calls.patience_s,
+    calls.longest_customer_story_s,
+    calls.interactivity
+    {%- for concept in trackers.keys() %},
+    tracker_counts.tracker_{{ concept }}
+    {%- endfor %}
+from calls
+left join call_reps on calls.call_id = call_reps.call_id
+left join context_opportunity on calls.call_id = context_opportunity.call_id
+left join contact_fallback on calls.call_id = contact_fallback.call_id
+left join context_account on calls.call_id = context_account.call_id
+left join opportunities as linked_opportunity
+    on coalesce(context_opportunity.opportunity_id, contact_fallback.opportunity_id)
+       = linked_opportunity.opportunity_id
+left join tracker_counts on calls.call_id = tracker_counts.call_id
