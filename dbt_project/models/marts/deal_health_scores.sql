@@ -1,0 +1,241 @@
+-- One row per non-deleted opportunity (created on or before as_of: the rows of
+-- int_deal_facts) with its deal-level facts and, for open deals, the health score: seven
+-- configured components (var deal_health), the band, the risk reasons and the priority action.
+-- Closed deals keep their facts; their health columns are null.
+{%- set deal_health = var('deal_health') %}
+{%- set points = deal_health['points'] %}
+with settings as (
+    -- Every number of the score comes from configuration (settings.yaml deal_health).
+    select
+        cast({{ points['qualification'] }} as double) as qualification_points,
+        cast({{ points['recency'] }} as double) as recency_points,
+        cast({{ points['multithreading'] }} as double) as multithreading_points,
+        cast({{ points['champion'] }} as double) as champion_points,
+        cast({{ points['economic_buyer'] }} as double) as economic_buyer_points,
+        cast({{ points['velocity'] }} as double) as velocity_points,
+        cast({{ points['hygiene'] }} as double) as hygiene_points,
+        cast({{ deal_health['recency_full_days'] }} as integer) as recency_full_days,
+        cast({{ deal_health['recency_zero_days'] }} as integer) as recency_zero_days,
+        cast({{ deal_health['healthy_stakeholders'] }} as integer) as healthy_stakeholders,
+        cast({{ deal_health['velocity_full_ratio'] }} as double) as velocity_full_ratio,
+        cast({{ deal_health['velocity_zero_ratio'] }} as double) as velocity_zero_ratio,
+        cast({{ deal_health['velocity_lookback_days'] }} as integer) as velocity_lookback_days,
+        cast({{ deal_health['red_below'] }} as double) as red_below,
+        cast({{ deal_health['yellow_below'] }} as double) as yellow_below,
+        cast({{ deal_health['email_recency_days'] }} as integer) as email_recency_days
+),
+
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+deal_facts as (
+    select * from {{ ref('int_deal_facts') }}
+),
+
+-- Won deals closed on or before as_of (a close dated after as_of is ignored), flagged when
+-- the close falls in the lookback window [as_of - velocity_lookback_days, as_of].
+won_cycles as (
+    select
+        deal_facts.sales_cycle_days,
+        deal_facts.close_date >= as_of.as_of - settings.velocity_lookback_days as in_lookback
+    from deal_facts, as_of, settings
+    where deal_facts.deal_status = 'won'
+      and deal_facts.close_date <= as_of.as_of
+),
+
+-- The typical won cycle over every seller's deals: the median of the window, else (no won
+-- deal closed in it) the median of every won deal.
+typical_won_cycle as (
+    select
+        coalesce(
+            median(cast(sales_cycle_days as double)) filter (where in_lookback),
+            median(cast(sales_cycle_days as double))
+        ) as typical_won_cycle_days
+    from won_cycles
+),
+
+deals as (
+    select
+        deal_facts.*,
+        as_of.as_of,
+        typical_won_cycle.typical_won_cycle_days,
+        -- A typical cycle of 0 days (or none at all) gives no ratio.
+        deal_facts.age_days / nullif(typical_won_cycle.typical_won_cycle_days, 0) as velocity_ratio
+    from deal_facts, as_of, typical_won_cycle
+),
+
+-- Component points of open deals; closed deals are not scored.
+component_points as (
+    select
+        deals.opportunity_id,
+        settings.qualification_points * coalesce(deals.meddpicc_completeness, 0) as points_qualification,
+        case
+            when deals.days_since_last_touch is null then 0
+            when deals.days_since_last_touch <= settings.recency_full_days then settings.recency_points
+            when deals.days_since_last_touch >= settings.recency_zero_days then 0
+            else settings.recency_points
+                * (settings.recency_zero_days - deals.days_since_last_touch)
+                / (settings.recency_zero_days - settings.recency_full_days)
+        end as points_recency,
+        settings.multithreading_points
+            * least(coalesce(deals.stakeholder_count, 0), settings.healthy_stakeholders)
+            / settings.healthy_stakeholders as points_multithreading,
+        case when deals.has_champion then settings.champion_points else 0 end as points_champion,
+        case when deals.has_economic_buyer then settings.economic_buyer_points else 0 end as points_economic_buyer,
+        case
+            -- No won deal to compare with: no evidence the deal is slow, full points.
+            when deals.velocity_ratio is null then settings.velocity_points
+            when deals.velocity_ratio <= settings.velocity_full_ratio then settings.velocity_points
+            when deals.velocity_ratio >= settings.velocity_zero_ratio then 0
+            else settings.velocity_points
+                * (settings.velocity_zero_ratio - deals.velocity_ratio)
+                / (settings.velocity_zero_ratio - settings.velocity_full_ratio)
+        end as points_velocity,
+        case when deals.close_date_passed then settings.hygiene_points else 0 end as points_hygiene
+    from deals, settings
+    where not deals.is_closed
+),
+
+scores as (
+    select
+        component_points.*,
+        -- round(max(0, sum)), half away from zero. The sum goes through a 6-decimal DECIMAL
+        -- first so a binary-float 69.4999999... rounds like the exact 69.5 it stands for.
+        cast(round(cast(greatest(0,
+            points_qualification + points_recency + points_multithreading + points_champion
+            + points_economic_buyer + points_velocity + points_hygiene
+        ) as decimal(18, 6)), 0) as integer) as health_score
+    from component_points
+),
+
+-- Points lost per component (maximum minus earned; for hygiene the penalty itself), in the
+-- contract's table order, which breaks ties.
+component_losses as (
+    select opportunity_id, 1 as table_order, 'qualification' as component,
+        settings.qualification_points - points_qualification as lost_points
+    from scores, settings
+    union all
+    select opportunity_id, 2, 'recency', settings.recency_points - points_recency
+    from scores, settings
+    union all
+    select opportunity_id, 3, 'multithreading', settings.multithreading_points - points_multithreading
+    from scores, settings
+    union all
+    select opportunity_id, 4, 'champion', settings.champion_points - points_champion
+    from scores, settings
+    union all
+    select opportunity_id, 5, 'economic_buyer', settings.economic_buyer_points - points_economic_buyer
+    from scores, settings
+    union all
+    select opportunity_id, 6, 'velocity', settings.velocity_points - points_velocity
+    from scores, settings
+    union all
+    select opportunity_id, 7, 'hygiene', 0 - points_hygiene
+    from scores, settings
+),
+
+-- Each component that lost points, with its reason (the fact in plain language) and the
+-- action that recovers it. Losses are compared at 6 decimals so float noise makes no tie-breaker.
+risks as (
+    select
+        component_losses.opportunity_id,
+        component_losses.component,
+        component_losses.table_order,
+        round(component_losses.lost_points, 6) as lost_points,
+        case component_losses.component
+            when 'qualification' then 'MEDDPICC ' || deals.meddpicc_filled || '/8 complete'
+            when 'recency' then
+                case
+                    when deals.days_since_last_touch is null then 'No touch recorded yet'
+                    else 'No touch in ' || deals.days_since_last_touch
+                        || case when deals.days_since_last_touch = 1 then ' day' else ' days' end
+                end
+            when 'multithreading' then
+                deals.stakeholder_count
+                || case when deals.stakeholder_count = 1 then ' stakeholder' else ' stakeholders' end
+                || ' engaged (healthy: ' || settings.healthy_stakeholders || '+)'
+            when 'champion' then 'Champion not identified'
+            when 'economic_buyer' then 'Economic buyer not identified'
+            when 'velocity' then
+                'Open ' || format('{:.1f}', round(deals.velocity_ratio, 1)) || 'x longer than a typical won deal'
+            when 'hygiene' then
+                'Close date passed ' || (deals.as_of - deals.close_date)
+                || case when deals.as_of - deals.close_date = 1 then ' day' else ' days' end || ' ago'
+        end as risk_reason,
+        case component_losses.component
+            -- A recent touch: an email; a stale one (or none at all): a call.
+            when 'recency' then
+                case when deals.days_since_last_touch < settings.email_recency_days then 'email' else 'call' end
+            when 'multithreading' then 'call'
+            when 'champion' then 'call'
+            when 'economic_buyer' then 'meeting'
+            when 'qualification' then 'task'
+            when 'velocity' then 'meeting'
+            when 'hygiene' then 'task'
+        end as action
+    from component_losses
+    inner join deals on component_losses.opportunity_id = deals.opportunity_id
+    cross join settings
+    where round(component_losses.lost_points, 6) > 0
+),
+
+deal_risks as (
+    select
+        opportunity_id,
+        list(risk_reason order by lost_points desc, table_order) as risk_reasons,
+        first(action order by lost_points desc, table_order) as priority_action,
+        first(component order by lost_points desc, table_order) as priority_component
+    from risks
+    group by opportunity_id
+)
+
+select
+    deals.opportunity_id,
+    deals.opportunity_name,
+    deals.account_id,
+    deals.account_name,
+    deals.owner_id,
+    deals.stage_name,
+    deals.amount,
+    deals.close_date,
+    deals.created_date,
+    deals.is_closed,
+    deals.is_won,
+    deals.deal_status,
+    deals.forecast_category,
+    deals.stakeholder_count,
+    deals.first_meeting_date,
+    deals.days_to_meeting,
+    deals.has_champion,
+    deals.has_economic_buyer,
+    deals.meddpicc_filled,
+    deals.meddpicc_completeness,
+    deals.last_touch_date,
+    deals.days_since_last_touch,
+    deals.age_days,
+    deals.sales_cycle_days,
+    deals.typical_won_cycle_days,
+    deals.velocity_ratio,
+    deals.close_date_passed,
+    scores.points_qualification,
+    scores.points_recency,
+    scores.points_multithreading,
+    scores.points_champion,
+    scores.points_economic_buyer,
+    scores.points_velocity,
+    scores.points_hygiene,
+    scores.health_score,
+    case
+        when scores.health_score is null then null
+        when scores.health_score < settings.red_below then 'red'
+        when scores.health_score < settings.yellow_below then 'yellow'
+        else 'green'
+    end as health_band,
+    case when not deals.is_closed then coalesce(deal_risks.risk_reasons, cast([] as varchar[])) end as risk_reasons,
+    case when not deals.is_closed then coalesce(deal_risks.priority_action, 'none') end as priority_action,
+    deal_risks.priority_component
+from deals
+cross join settings
+left join scores on deals.opportunity_id = scores.opportunity_id
+left join deal_risks on deals.opportunity_id = deal_risks.opportunity_id
