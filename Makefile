@@ -33,6 +33,11 @@ test: setup
 dev: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
+# dbt's documentation site (lineage, every model and column) from the built warehouse.
+docs: setup
+	@test -f data/warehouse/coaching.duckdb || $(MAKE) run
+	$(BIN)/coaching docs
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check coaching_pipeline assets_tests
 

@@ -77,5 +77,29 @@ def run(landing, warehouse, as_of, output):
     sys.exit(0 if ok else 1)
 
 
+@main.command()
+@click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb].")
+def docs(warehouse):
+    """Generate dbt's documentation site (lineage, every model and column) from the warehouse."""
+    import json
+    import subprocess
+
+    from .config import DBT_PROJECT_DIR
+    from .resources.dbt import dbt_executable, dbt_vars
+
+    paths = resolve_paths(warehouse=warehouse)
+    if not paths.warehouse.exists():
+        raise click.ClickException(f"no warehouse at {paths.warehouse}; build it first with: coaching run")
+    env = {**os.environ, "COACHING_WAREHOUSE": str(paths.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target = DBT_PROJECT_DIR / "target" / "docs"
+    subprocess.run(
+        [dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--vars", json.dumps(dbt_vars(paths.as_of))],
+        check=True, env=env, cwd=DBT_PROJECT_DIR,
+    )
+    click.echo(f"dbt documentation: {target / 'static_index.html'} (one file; open it in a browser)")
+
+
 if __name__ == "__main__":
     main()
