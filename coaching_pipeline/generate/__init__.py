@@ -1,0 +1,190 @@
+"""Synthetic landing zone: Salesforce extracts (crm/), Gong API v2 pages (gong/) and a
+sales-engagement activity log (activity/) that follow the landing-zone contract exactly
+(shared/contracts/landing-zone.md), with a planted coaching signal and realistic mess.
+
+    generate_landing_zone(out, scale="S", seed=42, as_of=date(2026, 11, 13)) -> summary dict
+
+Deterministic: the same (scale, seed, as_of) writes byte-identical files (numpy / random
+generators seeded from `seed` only; no wall clock, no uuid, fixed orderings). Span: from the
+start of the previous fiscal year (January) to as_of; no event, activity, call, close or
+modification is dated after as_of. The only dates after as_of are the expected CloseDate of
+open deals and the EndDate of the current Month/Quarter/Year Period rows.
+
+Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales Directors,
+1 VP), M 500, L 5,000 (activity log as Parquet). XS (15 sellers) is an internal knob for
+fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
+removed first so a smaller run never leaves stale pages behind.
+
+Modules: org (scales, users, roles, latent skill, planted reps), deals (accounts, contacts,
+opportunities, history, contact roles, slippage, quotas, periods), activities (Tasks, Events,
+activity log, month by month), gong (calls, transcripts, scorecards, users), crm (CRM file
+frames), messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON).
+
+Planted quarantine rows (QUARANTINE; the same files, rows and reasons at every scale and seed;
+row = 1-based data row, header excluded; for Gong pages the 1-based index in the payload
+array; 0 = the whole file):
+
+  file                              row  reason
+  crm/Opportunity__zz_late.csv        1  missing required value: OwnerId (owner_id) is empty
+  crm/Opportunity__zz_late.csv        2  unparseable date in CloseDate (close_date): '31/02/2025'
+  crm/Opportunity__zz_late.csv        3  negative Amount (amount): -12500
+  crm/Task__zz_late.csv               1  duplicate Id within the file with conflicting content
+  crm/Task__zz_late.csv               2  duplicate Id within the file with conflicting content
+  gong/calls_9999.json                0  page does not parse as JSON (truncated file)
+  activity/activities_zz_late.csv     1  unparseable timestamp in occurred_at: 'yesterday'
+  gong/calls_9998.json                1  missing required value: metaData.started (started)
+
+Suspicious but legal rows (they load; the data-quality report counts them):
+  crm/Opportunity__zz_late.csv row 4 (owner is not a known user), row 5 (CloseDate before
+  CreatedDate); gong/calls_9998.json index 4 (call linked to an unknown opportunity).
+
+Other planted mess: Opportunity.csv is the full extract a week before as_of, and
+Opportunity__<as_of>_delta.csv re-delivers the deals changed since with a greater
+SystemModstamp, its LAST row being a re-delivered old deal with an OLDER SystemModstamp (it
+must lose); gong/calls_0002.json starts with the last call of calls_0001.json (identical),
+gong/calls_9998.json re-delivers one call with a later update (index 2) and one identical
+(index 3), with some ids written as JSON numbers (also in users_0001.json and odd-numbered
+answered_scorecards pages); activities_zz_late.csv rows 2-4 re-deliver earlier activity keys;
+UserRole.csv and Contact.csv use Fivetran snake_case headers; the first activity file has
+rep_email instead of rep_id; booleans as true/false, TRUE/FALSE and 1/0 across files;
+timestamps with offsets, Z and .000+0000; sparse MEDDPICC/NextStep (a few whitespace-only);
+some sellers without ManagerId (Gong managerId has it) or without Sales_Role__c (UserRole.Name
+has it); a few Gong emails in different case; some deals soft-deleted.
+
+Planted signal (org.py, deals.py, gong.py, activities.py): each seller has a latent skill; the
+top 25% of each role (summary["sellers"][id]["top"]) multithread (4-6 contact roles vs 1-2),
+meet 3-7 days after creating a deal (vs 15-30), identify champion / economic buyer far more
+often, fill MEDDPICC and NextStep more, ask 11-14 questions per call (vs 4-7), talk ~45% (vs
+~61%), hold ~105 s longest monologues (vs ~190 s), wait 0.6-1.0 s (vs ~0.3 s), hit the "Next
+Steps" tracker more, log 15+ counted activities a business day (vs 6-9, with low days) and win
+~45-50% (vs ~20%), several above 100% of quota. Weeks below are counted back from the Monday of
+the week containing as_of (week 0); summary["planted"] names the reps:
+  improvers / decliners  conversation quality rises / falls week over week over weeks -16..0;
+  (a) collapse        a top AE whose questions per call fall to ~5 from week -8 on (the 30-day
+                      mean is below the 11 target at every weekly assessment of the last 5+ weeks);
+  (b) reset           an AE at ~5 questions until week -12, ~9 from week -11: with the default
+                      12-week backfill the pattern is flagged at the first two assessments, then
+                      the 30-day mean rises >10% (clock reset) and stays below target;
+  (c) resolved        a top AE at ~5 questions in weeks -11..-8, ~13 from week -7 (flagged a few
+                      weeks, then back above target: resolved);
+  (d) low_attainment  an AE whose deals closing in the current quarter are all lost (0%).
+Every seller has 3+ External calls in every 30 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import activities, crm, gong, messiness
+from .common import Calendar
+from .deals import build_accounts, build_deals, build_quotas
+from .org import SCALES, build_org
+from .writers import Sink
+
+DEFAULT_AS_OF = dt.date(2026, 11, 13)
+QUARANTINE = messiness.QUARANTINE
+SUSPICIOUS = messiness.SUSPICIOUS
+
+_GENERATED = {
+    "crm": re.compile(r"^(User|UserRole|Account|Contact|Opportunity|OpportunityHistory|OpportunityContactRole|"
+                      r"OpportunityFieldHistory|Task|Event|ForecastingQuota|Period)(__.*)?\.csv$"),
+    "gong": re.compile(r"^(users|calls|transcripts|scorecards|answered_scorecards)_\d{4}\.json$"),
+    "activity": re.compile(r"^activities_.*\.(csv|parquet)$"),
+}
+
+
+def _clear_previous(out: Path) -> None:
+    for sub, pattern in _GENERATED.items():
+        folder = out / sub
+        if folder.is_dir():
+            for f in sorted(folder.iterdir()):
+                if f.is_file() and pattern.match(f.name):
+                    f.unlink()
+
+
+def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt.date | str | None = None,
+                          progress: bool = False) -> dict:
+    """Write <out>/crm, <out>/gong and <out>/activity; return a summary (files and rows
+    written, the planted quarantine rows, the planted reps and every seller's latent skill).
+    as_of defaults to a fixed date (2026-11-13), never to today, so runs stay reproducible."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(s for s in SCALES if s != 'XS')}, got {scale!r}")
+    if as_of is None:
+        as_of = DEFAULT_AS_OF
+    elif isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    elif isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    seed = int(seed)
+    spec = SCALES[scale]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out)
+    cal = Calendar(as_of)
+    sink = Sink(out)
+
+    bar = tqdm(total=6 + len(cal.months), desc=f"generate {scale}", unit="step", disable=not progress)
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name, refresh=False)
+        bar.update(1)
+
+    org = build_org(spec, cal, seed)
+    step("org")
+    acc, con = build_accounts(org, cal, seed)
+    step("accounts")
+    deals = build_deals(org, acc, con, cal, seed)
+    quotas = build_quotas(org, deals, cal, seed)
+    step("deals")
+    crm.write_users(org, cal, sink)
+    crm.write_user_roles(org, cal, sink)
+    crm.write_accounts(acc, org, cal, sink)
+    crm.write_contacts(con, acc, org, cal, sink)
+    crm.write_contact_roles(deals, con, cal, sink)
+    crm.write_history(deals, cal, sink)
+    crm.write_field_history(deals, cal, sink)
+    crm.write_periods(quotas, cal, sink)
+    crm.write_quotas(quotas, org, cal, sink)
+    opp_info = messiness.write_opportunities(deals, acc, org, cal, sink)
+    step("crm")
+    calls = gong.build_calls(org, acc, deals, cal, seed)
+    gw = gong.GongWriter(org, acc, con, deals, calls, cal, spec, seed, sink)
+    bar.total += sum(gw.n_pages().values())
+    bar.refresh()
+    kept = gw.write_all(tick=lambda: step("gong"))
+    step("gong calls")
+    act = activities.generate_activities(org, acc, con, deals, cal, spec, seed, sink, tick=lambda: step("activities"))
+    messiness.write_late_opportunities(acc, org, cal, sink)
+    messiness.write_late_tasks(acc, org, cal, sink)
+    messiness.write_late_activities(act["redeliver"], org, acc, cal, sink)
+    gong_info = messiness.write_late_gong(gw, kept, seed, sink)
+    step("late files")
+    bar.close()
+
+    sid = lambda s: str(org.s_id[s])  # noqa: E731
+    planted = {k: (sid(v) if isinstance(v, int) else [sid(x) for x in v]) for k, v in org.planted.items()}
+    sellers = {
+        sid(s): {"name": str(org.s_name[s]), "email": str(org.s_email[s]), "role": str(org.s_role[s]),
+                 "team": int(org.s_team[s]), "manager_id": org.users[int(org.s_manager_user[s])]["id"],
+                 "skill": round(float(org.s_skill[s]), 6), "top": bool(org.s_top[s]),
+                 "gong_user_id": str(int(org.s_gong[s]))}
+        for s in range(org.n_sellers)
+    }
+    return {
+        "scale": scale, "seed": seed, "as_of": as_of.isoformat(), "out": str(out),
+        "span": {"start": cal.start.isoformat(), "end": as_of.isoformat()},
+        "files": dict(sorted(sink.files.items())),
+        "rows": dict(sorted(sink.objects.items())),
+        "quarantine": [dict(q) for q in QUARANTINE],
+        "suspicious": [dict(q) for q in SUSPICIOUS],
+        "redelivery": {"opportunity": opp_info, "gong": gong_info},
+        "planted": planted,
+        "sellers": sellers,
+    }
+
+
+__all__ = ["generate_landing_zone", "QUARANTINE", "SUSPICIOUS", "SCALES", "DEFAULT_AS_OF"]

@@ -1,0 +1,417 @@
+"""Accounts, contacts and deals: opportunities with their stage history, contact roles,
+close-date slippage, MEDDPICC fields, and the quarterly quotas and fiscal periods.
+
+Every array is indexed by its own record number; deals are numbered in creation order.
+Behaviour follows the owner's latent skill (org.params): top sellers multithread (4-6
+contact roles vs 1-2), meet sooner (3-7 days vs 15-30), identify champion and economic buyer
+more often, fill MEDDPICC and NextStep more, slip less and win more (~45% vs ~20%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import DAY, Calendar, group_starts, ranks_within, rng_for, sf_ids
+from .org import FIRST_NAMES, LAST_NAMES, Org
+
+COMPANY_WORDS = (
+    "Alder Birch Cobalt Delta Ember Falcon Granite Harbor Iris Juniper Keystone Lumen Maple "
+    "Nimbus Onyx Pioneer Quartz Redwood Summit Tidal Umber Vertex Willow Xenon Yarrow Zephyr "
+    "Atlas Beacon Cascade Drift Echo Fjord Glacier Horizon Ironwood Jade Kestrel Lattice "
+    "Meridian Northstar Orbit Prairie Quill Ridge Sable Terra Unity Vista Wren Yukon Zenith "
+    "Aurora Basalt Cedar Dune Everest Flint Grove Helix Indigo"
+).split()
+COMPANY_KINDS = [
+    ("Logistics", "Transportation"), ("Health", "Healthcare"), ("Systems", "Technology"),
+    ("Foods", "Food & Beverage"), ("Bank", "Financial Services"), ("Insurance", "Insurance"),
+    ("Energy", "Energy"), ("Retail", "Retail"), ("Labs", "Biotechnology"), ("Robotics", "Manufacturing"),
+    ("Media", "Media"), ("Analytics", "Technology"), ("Capital", "Financial Services"),
+    ("Manufacturing", "Manufacturing"), ("Pharma", "Pharmaceuticals"), ("Telecom", "Telecommunications"),
+    ("Software", "Technology"), ("Airlines", "Transportation"), ("Motors", "Automotive"),
+    ("Hotels", "Hospitality"), ("Networks", "Telecommunications"), ("Biotech", "Biotechnology"),
+    ("Apparel", "Retail"), ("Realty", "Real Estate"), ("Learning", "Education"),
+    ("Security", "Technology"), ("Freight", "Transportation"), ("Holdings", "Financial Services"),
+]
+COUNTRIES = ["United States"] * 6 + ["Canada", "United Kingdom", "Germany", "France", "Australia"]
+CONTACT_TITLES = [
+    "Chief Financial Officer", "VP Finance", "VP Operations", "Director of IT", "Head of Revenue Operations",
+    "Procurement Manager", "Director of Engineering", "Operations Manager", "Data Analyst",
+    "Chief Operating Officer", "VP Sales", "IT Manager", "Security Lead", "Controller", "Head of Data",
+]
+
+STAGES = ["Discovery", "Qualification", "Solution Demo", "Proposal", "Negotiation"]
+STAGE_PROB = [10, 20, 40, 60, 80]
+STAGE_FORECAST = ["Pipeline", "Pipeline", "Best Case", "Best Case", "Commit"]
+OCR_GENERIC = ["Decision Maker", "Evaluator", "Influencer", "Business User", "Technical Buyer", "Other"]
+MEDDPICC = [
+    ("Metrics__c", ["Cut reporting time 40%", "Reduce ramp from 6 to 4 months", "Save 2 FTE in ops",
+                    "Lift win rate 5 pts"]),
+    ("Economic_Buyer__c", None),  # a contact name
+    ("Decision_Criteria__c", ["SSO, SOC2, Salesforce sync", "Time to value under 60 days", "Price per seat"]),
+    ("Decision_Process__c", ["Eval -> security review -> CFO sign-off", "Pilot, then steering committee"]),
+    ("Paper_Process__c", ["MSA + DPA, legal 2 weeks", "Procurement portal, net 60", "Order form only"]),
+    ("Identify_Pain__c", ["Manual forecasting in spreadsheets", "No visibility into rep activity",
+                          "Churn in mid-market segment"]),
+    ("Champion__c", None),  # a contact name
+    ("Competition__c", ["Incumbent tool", "Build in-house", "Competitor A", "Do nothing"]),
+]
+NEXT_STEPS = ["Send proposal by Friday", "Security review call next week", "Exec alignment with CFO",
+              "Pricing sign-off", "Schedule technical deep dive", "Send MSA redlines", "Follow up after pilot"]
+LEAD_SOURCES = ["Inbound", "Outbound - SDR", "Partner", "Event", "Web", "Customer Referral"]
+PRODUCTS = {"AE": ["Platform", "Analytics Suite", "Enterprise", "Starter"], "SDR": ["Starter", "Pilot"],
+            "AM": ["Expansion", "Add-on Seats", "Upsell"], "CSM": ["Renewal"]}
+DEAL_TYPE = {"AE": "New Business", "SDR": "New Business", "AM": "Expansion", "CSM": "Renewal"}
+CREATE_RATE = {"AE": 3.5, "SDR": 0.35, "AM": 2.5, "CSM": 2.2}  # deals created per month
+CYCLE_MEDIAN = {"AE": 55, "SDR": 28, "AM": 40, "CSM": 35}  # days
+AMOUNT_MEDIAN = {"AE": 42_000, "SDR": 8_000, "AM": 22_000, "CSM": 30_000}
+BOOK_SIZE = {"AE": 30, "SDR": 25, "AM": 25, "CSM": 25}
+
+
+@dataclass
+class Accounts:
+    id: np.ndarray
+    name: np.ndarray
+    domain: np.ndarray
+    industry: np.ndarray
+    country: np.ndarray
+    owner: np.ndarray  # seller index
+    customer: np.ndarray
+    revenue: np.ndarray
+    employees: np.ndarray
+    created_ts: np.ndarray
+    book_start: np.ndarray  # per seller: first account of the book
+    book_size: np.ndarray
+    contact_start: np.ndarray  # per account: first contact
+    contact_count: np.ndarray
+
+
+@dataclass
+class Contacts:
+    id: np.ndarray
+    account: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    name: np.ndarray
+    email: np.ndarray
+    title: np.ndarray
+    created_ts: np.ndarray
+    deleted: np.ndarray
+
+
+def build_accounts(org: Org, cal: Calendar, seed: int) -> tuple[Accounts, Contacts]:
+    rng = rng_for(seed, "accounts")
+    book = np.array([BOOK_SIZE[r] for r in org.s_role]) + rng.integers(-3, 4, org.n_sellers)
+    n = int(book.sum())
+    owner = np.repeat(np.arange(org.n_sellers), book)
+    n_words, n_kinds = len(COMPANY_WORDS), len(COMPANY_KINDS)
+    combos = n_words * n_kinds
+    perm = rng.permutation(combos)
+    idx = np.arange(n)
+    combo = perm[idx % combos]
+    gen = idx // combos
+    w_i, k_i = combo // n_kinds, combo % n_kinds
+    words = np.array(COMPANY_WORDS, dtype=object)[w_i]
+    kinds = np.array([k for k, _ in COMPANY_KINDS], dtype=object)[k_i]
+    gen_txt = np.where(gen > 0, np.char.mod(" %d", gen + 1).astype(object), "")
+    name = words + " " + kinds + gen_txt
+    domain = np.char.lower((words + kinds).astype(str)) + np.where(gen > 0, np.char.mod("%d", gen + 1), "")
+    domain = np.char.replace(domain, " ", "") + ".example"
+    customer = np.isin(org.s_role[owner], ["AM", "CSM"])
+    emp = np.round(np.exp(rng.normal(6.3, 1.3, n))).astype(np.int64) + 10
+    acc = Accounts(
+        id=sf_ids("001", np.arange(1, n + 1)), name=name.astype(str), domain=domain,
+        industry=np.array([ind for _, ind in COMPANY_KINDS])[k_i],
+        country=np.array(COUNTRIES)[rng.integers(0, len(COUNTRIES), n)],
+        owner=owner, customer=customer, revenue=emp * rng.integers(90, 400, n) * 1000, employees=emp,
+        created_ts=(cal.start_day - rng.integers(30, 1500, n)) * DAY + rng.integers(13 * 3600, 23 * 3600, n),
+        book_start=group_starts(book), book_size=book,
+        contact_start=np.zeros(n, np.int64), contact_count=rng.integers(6, 11, n),
+    )
+    acc.contact_start = group_starts(acc.contact_count)
+    m = int(acc.contact_count.sum())
+    c_acc = np.repeat(np.arange(n), acc.contact_count)
+    j = ranks_within(acc.contact_start, acc.contact_count)
+    last_i = (rng.integers(0, len(LAST_NAMES), n)[c_acc] + 7 * j) % len(LAST_NAMES)  # distinct per account
+    first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), m)]
+    last = np.array(LAST_NAMES)[last_i]
+    name = np.char.add(np.char.add(first, " "), last)
+    email = np.char.lower(np.char.add(np.char.add(np.char.add(np.char.add(first, "."), last), "@"),
+                                      acc.domain[c_acc]))
+    con = Contacts(
+        id=sf_ids("003", np.arange(1, m + 1)), account=c_acc, first=first, last=last, name=name, email=email,
+        title=np.array(CONTACT_TITLES)[rng.integers(0, len(CONTACT_TITLES), m)],
+        created_ts=acc.created_ts[c_acc] + rng.integers(DAY, 400 * DAY, m),
+        deleted=rng.random(m) < 0.01,
+    )
+    con.created_ts = np.minimum(con.created_ts, cal.start_day * DAY - DAY)
+    return acc, con
+
+
+@dataclass
+class Deals:
+    n: int
+    id: np.ndarray
+    owner: np.ndarray
+    account: np.ndarray
+    created_ts: np.ndarray
+    created_day: np.ndarray
+    cycle: np.ndarray
+    close_day: np.ndarray  # CloseDate (actual for closed, expected for open)
+    close_ts: np.ndarray  # closing time for closed deals (else -1)
+    closed: np.ndarray
+    won: np.ndarray
+    zombie: np.ndarray
+    end_day: np.ndarray  # last day the deal is worked (touches, calls)
+    fm_day: np.ndarray  # first meeting day
+    fm_ts: np.ndarray
+    has_meeting: np.ndarray
+    stage_reached: np.ndarray  # 1..5
+    amount: np.ndarray
+    deleted: np.ndarray
+    name: np.ndarray
+    dtype: np.ndarray
+    lead_source: np.ndarray
+    next_step: np.ndarray  # '' when empty
+    meddpicc: dict  # field -> array of text ('' empty)
+    ocr_start: np.ndarray
+    ocr_count: np.ndarray
+    ocr_contact: np.ndarray  # flat, contact index
+    ocr_role: np.ndarray
+    ocr_primary: np.ndarray
+    ocr_created_ts: np.ndarray
+    ocr_id: np.ndarray
+    hist: dict  # flat stage history arrays
+    fhist: dict  # flat field history arrays
+    last_mod_ts: np.ndarray
+
+    @property
+    def stage_name(self) -> np.ndarray:
+        open_stage = np.array(STAGES)[self.stage_reached - 1]
+        return np.where(self.won, "Closed Won", np.where(self.closed, "Closed Lost", open_stage))
+
+    @property
+    def probability(self) -> np.ndarray:
+        p = np.array(STAGE_PROB)[self.stage_reached - 1]
+        return np.where(self.won, 100, np.where(self.closed, 0, p))
+
+    @property
+    def forecast(self) -> np.ndarray:
+        f = np.array(STAGE_FORECAST)[self.stage_reached - 1]
+        return np.where(self.won, "Closed", np.where(self.closed, "Omitted", f))
+
+
+def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int) -> Deals:
+    rng = rng_for(seed, "deals")
+    P = org.params
+    role = org.s_role
+    months = (cal.end_day - cal.start_day + 1) / 30.44
+    rate = np.array([CREATE_RATE[r] for r in role])
+    per_seller = rng.poisson(rate * months)
+    owner = np.repeat(np.arange(org.n_sellers), per_seller)
+    n = len(owner)
+    span = cal.end_day - cal.start_day + 1
+    cday = cal.business_day(cal.start_day + rng.integers(0, span, n), hi=cal.end_day)
+    cts = cal.work_ts(cday, org.s_tz[owner], rng.random(n))
+    order = np.lexsort((owner, cts))
+    owner, cts = owner[order], cts[order]
+    cday = cts // DAY  # UTC date of CreatedDate
+    top = org.s_top[owner]
+    r_owner = role[owner]
+
+    account = acc.book_start[owner] + (rng.random(n) * acc.book_size[owner]).astype(np.int64)
+    median = np.array([CYCLE_MEDIAN[r] for r in r_owner])
+    cycle = np.round(median * np.exp(rng.normal(0, 0.45, n)) * P["cycle_mult"][owner]).astype(np.int64)
+    dtm = rng.integers(P["dtm_lo"][owner], P["dtm_hi"][owner] + 1)
+    cycle = np.maximum(cycle, dtm + 10)
+    fm_day = cal.business_day(cday + dtm, lo=cday + 1)
+    planned = cday + cycle
+
+    u = rng.random(n)
+    cut = cal.end_day - 21
+    closed = ((planned <= cut) & (u >= 0.03)) | ((planned > cut) & (planned <= cal.end_day) & (u < 0.5))
+    zombie = (planned <= cut) & (u < 0.03)
+    close_day = np.where(closed, cal.business_day(planned, lo=cday + 1, hi=cal.end_day),
+                         np.minimum(planned, cal.end_day + 270))
+    won = closed & (rng.random(n) < P["p_win"][owner])
+    # (d) one AE far below 50% attainment in the current quarter: its closes there are lost
+    q_now = cal.quarters[-1]
+    d_rep = org.planted["low_attainment"]
+    won[(owner == d_rep) & closed & (close_day >= q_now.start_day)] = False
+
+    end_day = np.where(closed, close_day, cal.end_day)
+    end_day = np.where(zombie, np.minimum(cday + (cycle * 0.5).astype(np.int64), cal.end_day), end_day)
+    has_meeting = fm_day <= np.minimum(end_day, cal.end_day)
+    fm_ts = cal.work_ts(fm_day, org.s_tz[owner], rng.random(n), lo=8.5, hi=16.0) // 1800 * 1800
+    fm_ts = np.minimum(np.maximum(fm_ts, cts + 3600), cal.end_ts - 3600)
+
+    close_ts = np.where(closed, cal.work_ts(close_day, org.s_tz[owner], rng.random(n), lo=10.0, hi=17.5), -1)
+    close_ts = np.where(closed, np.maximum(close_ts, cts + 2 * DAY), -1)
+    close_ts = np.where(closed, np.minimum(close_ts, cal.end_ts), -1)
+
+    lost_top = rng.choice(5, size=n, p=[0.35, 0.30, 0.20, 0.10, 0.05]) + 1
+    lost_rest = rng.choice(5, size=n, p=[0.10, 0.15, 0.25, 0.25, 0.25]) + 1
+    elapsed = np.minimum((cal.end_day - cday) / np.maximum(cycle, 1), 0.999)
+    stage = np.where(won, 5, np.where(closed, np.where(top, lost_top, lost_rest), 1 + (elapsed * 5).astype(np.int64)))
+    stage = np.where(zombie, rng.integers(1, 4, n), stage).astype(np.int64)
+
+    amt_median = np.array([AMOUNT_MEDIAN[r] for r in r_owner])
+    amount = np.maximum(1000, np.round(amt_median * np.exp(rng.normal(0, 0.55, n)) * P["amount_mult"][owner], -2))
+    deleted = rng.random(n) < 0.01
+
+    prod_idx = rng.integers(0, 4, n)
+    product = np.array([PRODUCTS[r][i % len(PRODUCTS[r])] for r, i in zip(r_owner.tolist(), prod_idx.tolist())])
+    year = np.array([str(y) for y in (1970 + (cday / 365.2425)).astype(int)])
+    name = np.char.add(np.char.add(acc.name[account], " - "), product)
+    name = np.where(r_owner == "CSM", np.char.add(np.char.add(name, " "), year), name)
+    dtype = np.array([DEAL_TYPE[r] for r in r_owner])
+    lead = np.where(r_owner == "SDR", "Outbound - SDR",
+                    np.array(LEAD_SOURCES)[rng.integers(0, len(LEAD_SOURCES), n)])
+    lead = np.where(np.isin(r_owner, ["AM", "CSM"]), "Existing Customer", lead)
+
+    # --- contact roles ----------------------------------------------------------------------
+    k = np.where(top, rng.integers(4, 7, n), rng.choice([1, 2, 3], size=n, p=[0.45, 0.47, 0.08]))
+    k = np.minimum(k, acc.contact_count[account])
+    champ = rng.random(n) < P["p_champ"][owner]
+    eb = rng.random(n) < P["p_eb"][owner]
+    ocr_start = group_starts(k)
+    m = int(k.sum())
+    o_deal = np.repeat(np.arange(n), k)
+    j = ranks_within(ocr_start, k)
+    a = account[o_deal]
+    offset = rng.integers(0, 10, n)[o_deal]
+    o_contact = acc.contact_start[a] + (offset + j) % acc.contact_count[a]
+    roles = np.array(OCR_GENERIC, dtype=object)[rng.integers(0, len(OCR_GENERIC), m)]
+    eb_label = np.where(rng.random(m) < 0.5, "Economic Buyer", "Economic Decision Maker")
+    champ_row = champ[o_deal] & (j == 0)
+    eb_row = eb[o_deal] & (j == np.where(champ[o_deal], 1, 0))
+    roles = np.where(champ_row, "Champion", np.where(eb_row, eb_label, roles)).astype(str)
+    primary = (j == 0) & (rng.random(n) < 0.9)[o_deal]
+    span_work = np.maximum(end_day - cday, 1)
+    o_created = cts[o_deal] + (rng.random(m) * 0.5 * span_work[o_deal] * DAY).astype(np.int64)
+    o_created = np.minimum(o_created, cal.end_ts - rng.integers(0, 3600, m))
+
+    # --- MEDDPICC and NextStep (sparse) ----------------------------------------------------------
+    champ_contact = o_contact[ocr_start]  # first contact role (the champion when there is one)
+    eb_contact = o_contact[ocr_start + np.minimum(1, k - 1)]
+    meddpicc = {}
+    for f_i, (fname, values) in enumerate(MEDDPICC):
+        if fname == "Champion__c":
+            filled = rng.random(n) < P["p_champ_field"][owner]
+            text = con.name[champ_contact]
+        elif fname == "Economic_Buyer__c":
+            filled = rng.random(n) < P["p_eb_field"][owner]
+            text = con.name[eb_contact]
+        else:
+            filled = rng.random(n) < P["p_meddpicc"][owner]
+            text = np.array(values)[rng.integers(0, len(values), n)]
+        blank = (~filled) & (rng.random(n) < 0.01)  # whitespace-only: not filled after trimming
+        meddpicc[fname] = np.where(filled, text, np.where(blank, "  ", "")).astype(str)
+    next_step = np.where(rng.random(n) < P["p_next_step"][owner],
+                         np.array(NEXT_STEPS)[rng.integers(0, len(NEXT_STEPS), n)], "")
+
+    # --- stage history -------------------------------------------------------------------------
+    n_hist = stage + closed.astype(np.int64)
+    h_start = group_starts(n_hist)
+    h_deal = np.repeat(np.arange(n), n_hist)
+    hk = ranks_within(h_start, n_hist)
+    hd_closed = closed[h_deal]
+    close_row = hd_closed & (hk == stage[h_deal])
+    base = cts[h_deal]
+    span_closed = (close_ts[h_deal] - base) * hk / np.maximum(stage[h_deal], 1)
+    span_open = cycle[h_deal] * DAY * hk / 5.0
+    span_zombie = (end_day[h_deal] - cday[h_deal]) * DAY * hk / np.maximum(stage[h_deal], 1)
+    h_ts = base + np.where(hd_closed, span_closed, np.where(zombie[h_deal], span_zombie, span_open)).astype(np.int64)
+    h_ts = np.where(hk > 0, h_ts + rng.integers(0, 3600, len(h_deal)), base)
+    h_ts = np.where(close_row, close_ts[h_deal], h_ts)
+    h_ts = np.minimum(h_ts, cal.end_ts)
+    h_stage = np.where(close_row, np.where(won[h_deal], "Closed Won", "Closed Lost"),
+                       np.array(STAGES)[np.minimum(hk, 4)])
+    h_prob = np.where(close_row, np.where(won[h_deal], 100, 0), np.array(STAGE_PROB)[np.minimum(hk, 4)])
+    h_fc = np.where(close_row, np.where(won[h_deal], "Closed", "Omitted"), np.array(STAGE_FORECAST)[np.minimum(hk, 4)])
+    hist = {"deal": h_deal, "ts": h_ts, "stage": h_stage, "prob": h_prob, "forecast": h_fc,
+            "id": sf_ids("008", np.arange(1, len(h_deal) + 1))}
+
+    # --- field history: close-date slippage and a few amount changes ---------------------------
+    slip = (rng.random(n) < P["p_slip"][owner]) & (end_day - cday >= 10)
+    n_slip = np.where(slip, 1 + (rng.random(n) < 0.35), 0)
+    amt_change = rng.random(n) < 0.08
+    n_f = n_slip + amt_change
+    f_start = group_starts(n_f)
+    f_deal = np.repeat(np.arange(n), n_f)
+    fk = ranks_within(f_start, n_f)
+    is_amount = fk >= n_slip[f_deal]
+    s_days = rng.integers(7, 46, (2, n))
+    final = close_day[f_deal]
+    ns = n_slip[f_deal]
+    # the last slip row ends at the final CloseDate; an earlier one ends where the last began
+    new_v = np.where(fk == ns - 1, final, final - s_days[1][f_deal])
+    old_v = new_v - np.where(fk == ns - 1, s_days[1][f_deal], s_days[0][f_deal])
+    new_v = np.where((ns == 2) & (fk == 0), final - s_days[1][f_deal], new_v)
+    old_v = np.where((ns == 2) & (fk == 0), final - s_days[1][f_deal] - s_days[0][f_deal], old_v)
+    frac = np.where(is_amount, rng.uniform(0.1, 0.9, len(f_deal)),
+                    np.where(fk == 0, rng.uniform(0.25, 0.55, len(f_deal)), rng.uniform(0.6, 0.95, len(f_deal))))
+    f_ts = cts[f_deal] + (frac * (end_day[f_deal] - cday[f_deal]) * DAY).astype(np.int64)
+    f_ts = np.minimum(f_ts, np.where(closed[f_deal], close_ts[f_deal] - 60, cal.end_ts - 3600))
+    f_amt_old = np.round(amount[f_deal] * rng.uniform(0.75, 1.3, len(f_deal)), -2)
+    fhist = {"deal": f_deal, "ts": f_ts, "is_amount": is_amount, "old_day": old_v, "new_day": new_v,
+             "amount_old": f_amt_old, "amount_new": amount[f_deal],
+             "id": sf_ids("017", np.arange(1, len(f_deal) + 1))}
+
+    last_mod = cts.copy()
+    np.maximum.at(last_mod, h_deal, h_ts)
+    np.maximum.at(last_mod, f_deal, f_ts)
+    ocr_last = np.full(n, 0, np.int64)
+    np.maximum.at(ocr_last, o_deal, o_created)
+    last_mod = np.minimum(np.maximum(last_mod, ocr_last), cal.end_ts)
+
+    return Deals(
+        n=n, id=sf_ids("006", np.arange(1, n + 1)), owner=owner, account=account, created_ts=cts,
+        created_day=cday, cycle=cycle, close_day=close_day, close_ts=close_ts, closed=closed, won=won,
+        zombie=zombie, end_day=end_day, fm_day=fm_day, fm_ts=fm_ts, has_meeting=has_meeting,
+        stage_reached=stage, amount=amount, deleted=deleted, name=name, dtype=dtype, lead_source=lead,
+        next_step=next_step, meddpicc=meddpicc, ocr_start=ocr_start, ocr_count=k, ocr_contact=o_contact,
+        ocr_role=roles, ocr_primary=primary, ocr_created_ts=o_created,
+        ocr_id=sf_ids("00k", np.arange(1, m + 1)), hist=hist, fhist=fhist, last_mod_ts=last_mod,
+    )
+
+
+@dataclass
+class Quotas:
+    owner: np.ndarray
+    quarter: np.ndarray  # index into cal.quarters
+    amount: np.ndarray
+    with_period: np.ndarray
+    id: np.ndarray
+    period_ids: dict  # Period -> id
+
+
+def build_quotas(org: Org, deals: Deals, cal: Calendar, seed: int) -> Quotas:
+    """Quarterly quota per seller, sized from the role's won amounts so that top performers
+    land above 100% and the rest around 60-80% (the first quarter is a 50% ramp)."""
+    rng = rng_for(seed, "quota")
+    quarters = cal.quarters
+    nq = len(quarters)
+    q_start = np.array([q.start_day for q in quarters])
+    ok = deals.won & ~deals.deleted
+    qi = np.searchsorted(q_start, deals.close_day[ok], side="right") - 1
+    won = np.zeros((org.n_sellers, nq))
+    np.add.at(won, (deals.owner[ok], qi), deals.amount[ok])
+    full = slice(1, max(nq - 1, 2))
+    quota = np.zeros((org.n_sellers, nq))
+    for role in ("AE", "SDR", "AM", "CSM"):
+        members = org.s_role == role
+        w = won[members][:, full].mean() if members.any() else 0.0
+        role_quota = max(5000.0, round(1.15 * w / 1000.0) * 1000.0)
+        quota[members] = role_quota
+    quota = np.round(quota * org.params["quota_factor"][:, None], -3)
+    quota[:, 0] = np.round(quota[:, 0] * 0.5, -3)
+    owner = np.repeat(np.arange(org.n_sellers), nq)
+    quarter = np.tile(np.arange(nq), org.n_sellers)
+    period_ids = {p: str(pid) for p, pid in zip(cal.periods, sf_ids("026", np.arange(1, len(cal.periods) + 1)))}
+    return Quotas(
+        owner=owner, quarter=quarter, amount=quota.ravel(),
+        with_period=rng.random(len(owner)) >= 0.1,
+        id=sf_ids("0J9", np.arange(1, len(owner) + 1)), period_ids=period_ids,
+    )

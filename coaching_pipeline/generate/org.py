@@ -1,0 +1,343 @@
+"""The sales organisation: scales, users, roles, teams, Gong users, and each seller's latent
+skill with the behaviour parameters it drives (the planted signal), plus the reps with
+planted week-over-week conversation trajectories.
+
+Shape: VP -> second-line managers (Sales Directors) -> first-line managers -> sellers. A team
+is the sellers sharing a manager and a role; every manager runs exactly one team.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .common import DAY, G_USER, Calendar, gong_ids, rng_for, sf_ids
+
+VENDOR_DOMAIN = "vendorco.example"
+ROLES = ("AE", "SDR", "AM", "CSM")
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    name: str
+    role_counts: dict  # sellers per role
+    max_team: int = 10
+    page_size: int = 100  # Gong records per page
+    transcript_share: float = 0.15  # share of External calls with a transcript
+    scorecard_share: float = 0.30  # share of External calls with an answered scorecard
+    activity_format: str = "csv"
+
+
+SCALES = {
+    # XS is an internal knob for fast tests (same shape, fewer sellers).
+    "XS": ScaleSpec("XS", {"AE": 8, "SDR": 3, "AM": 2, "CSM": 2}),
+    "S": ScaleSpec("S", {"AE": 18, "SDR": 8, "AM": 7, "CSM": 7}),
+    "M": ScaleSpec("M", {"AE": 225, "SDR": 100, "AM": 88, "CSM": 87}, page_size=1000,
+                   transcript_share=0.05, scorecard_share=0.15),
+    "L": ScaleSpec("L", {"AE": 2250, "SDR": 1000, "AM": 875, "CSM": 875}, page_size=1000,
+                   transcript_share=0.02, scorecard_share=0.10, activity_format="parquet"),
+}
+
+FIRST_NAMES = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy "
+    "Matthew Betty Anthony Sandra Mark Margaret Donald Ashley Steven Kimberly Andrew Emily "
+    "Paul Donna Joshua Michelle Kenneth Carol Kevin Amanda Brian Melissa George Deborah "
+    "Timothy Stephanie Ronald Rebecca Jason Sharon Edward Laura Jeffrey Cynthia Ryan Amy "
+    "Jacob Kathleen Gary Angela Nicholas Shirley Eric Brenda Jonathan Emma Stephen Anna "
+    "Larry Pamela Justin Nicole Scott Samantha Brandon Katherine Benjamin Christine Samuel "
+    "Helen Gregory Debra Alexander Rachel Patrick Carolyn Frank Janet Raymond Maria Jack "
+    "Olivia Dennis Heather Jerry Diane Tyler Julie Aaron Joyce Jose Victoria Adam Ruth "
+    "Nathan Virginia Henry Lauren Zachary Kelly Priya Wei Aisha Mateo Sofia Kenji Ingrid"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
+    "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
+    "Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart "
+    "Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed "
+    "Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James Bennett Gray "
+    "Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster Jimenez "
+    "Powell Jenkins Perry Russell Sullivan Bell Coleman Butler Henderson Barnes Fischer "
+    "Novak Tanaka Okafor Larsen Moreau Rossi Dubois Schmidt Costa Silva Yamamoto Kowalski"
+).split()
+
+# UserRole rows: (name, parent index)
+USER_ROLES = [
+    ("VP Sales", None),
+    ("Sales Director", 0),
+    ("Sales Manager", 1),
+    ("Account Executive - West", 2),
+    ("Account Executive - East", 2),
+    ("Account Executive - Central", 2),
+    ("SDR Team", 2),
+    ("Account Manager", 2),
+    ("Customer Success Manager", 2),
+    ("Sales Operations", 0),
+    ("Solutions Engineer", 1),
+]
+_ROLE_INDEX = {name: i for i, (name, _) in enumerate(USER_ROLES)}
+REGION_TZ = {"West": -8, "Central": -6, "East": -5}
+SELLER_ROLE_NAME = {"SDR": "SDR Team", "AM": "Account Manager", "CSM": "Customer Success Manager"}
+SELLER_TITLES = {
+    "AE": ["Account Executive", "Senior Account Executive", "Enterprise Account Executive"],
+    "SDR": ["Sales Development Representative", "Senior SDR"],
+    "AM": ["Account Manager", "Senior Account Manager"],
+    "CSM": ["Customer Success Manager", "Senior Customer Success Manager"],
+}
+DEPARTMENT = {"AE": "Sales", "SDR": "Sales Development", "AM": "Account Management", "CSM": "Customer Success"}
+TEAM_REGIONS = {"AE": ["West", "East", "Central"], "SDR": ["Central", "East", "West"],
+                "AM": ["East", "West", "Central"], "CSM": ["West", "East", "Central"]}
+TOOLS = ("outreach", "salesloft")
+
+
+@dataclass
+class Org:
+    users: list[dict]  # every Salesforce user, in Id order
+    user_roles: list[dict]
+    gong_users: list[dict]
+    n_sellers: int
+    # seller arrays (index = seller number)
+    s_user: np.ndarray  # index into users
+    s_id: np.ndarray
+    s_email: np.ndarray
+    s_name: np.ndarray
+    s_role: np.ndarray  # 'AE' ...
+    s_team: np.ndarray
+    s_tz: np.ndarray  # standard-time UTC offset in hours
+    s_gong: np.ndarray  # Gong user id (int64)
+    s_manager_user: np.ndarray  # index into users
+    s_tool: np.ndarray  # engagement tool of the team
+    s_skill: np.ndarray  # latent skill 0-1
+    s_top: np.ndarray  # top ~25% of the role by skill
+    params: dict  # behaviour parameters per seller (arrays)
+    q: np.ndarray  # conversation quality per seller x week (0-1)
+    planted: dict  # planted reps (seller indexes)
+    teams: list[dict] = field(default_factory=list)
+    se_users: list[int] = field(default_factory=list)  # solutions engineers (index into users)
+
+    def user_by_seller(self, s: int) -> dict:
+        return self.users[int(self.s_user[s])]
+
+
+def _split(n: int, k: int) -> list[int]:
+    base, extra = divmod(n, k)
+    return [base + (1 if i < extra else 0) for i in range(k)]
+
+
+def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
+    rng = rng_for(seed, "org")
+    # --- teams ------------------------------------------------------------------------
+    teams: list[dict] = []
+    for role in ROLES:
+        n = spec.role_counts[role]
+        k = max(1, math.ceil(n / spec.max_team))
+        for j, size in enumerate(_split(n, k)):
+            region = TEAM_REGIONS[role][j % 3]
+            teams.append({"role": role, "size": size, "region": region, "tool": TOOLS[len(teams) % 2]})
+    n_teams = len(teams)
+    n_slm = max(2, math.ceil(n_teams / 7))
+    n_sellers = sum(t["size"] for t in teams)
+    n_se = max(2, n_sellers // 20)
+    n_ops = max(2, n_sellers // 40)
+    n_users = 1 + n_slm + n_teams + n_sellers + n_se + n_ops + 1
+
+    names = rng.choice(len(FIRST_NAMES) * len(LAST_NAMES), size=n_users, replace=False)
+    created = cal.start_day - rng.integers(120, 2200, n_users)
+
+    users: list[dict] = []
+
+    def add_user(level, title, role_name, sales_role, tz, manager, department, active=True):
+        i = len(users)
+        first = FIRST_NAMES[names[i] // len(LAST_NAMES)]
+        last = LAST_NAMES[names[i] % len(LAST_NAMES)]
+        users.append({
+            "idx": i, "first": first, "last": last, "name": f"{first} {last}",
+            "email": f"{first}.{last}@{VENDOR_DOMAIN}".lower(), "level": level, "title": title,
+            "user_role": _ROLE_INDEX[role_name] if role_name else None, "sales_role": sales_role,
+            "tz": tz, "manager": manager, "department": department, "active": active,
+            "created_ts": int(created[i]) * DAY + 15 * 3600 + int(rng.integers(0, 7200)),
+        })
+        return i
+
+    vp = add_user("vp", "VP Sales", "VP Sales", "", -8, None, "Sales")
+    slms = [add_user("slm", "Sales Director", "Sales Director", "Manager" if k % 2 == 0 else "",
+                     [-5, -8, -6][k % 3], vp, "Sales") for k in range(n_slm)]
+    managers = []
+    for t_i, team in enumerate(teams):
+        slm = slms[t_i % n_slm]
+        sales_role = "MANAGER" if t_i % 3 != 2 else ""  # some managers only via UserRole
+        managers.append(add_user("mgr", "Sales Manager", "Sales Manager", sales_role,
+                                 REGION_TZ[team["region"]], slm, DEPARTMENT[team["role"]]))
+        team["manager"] = managers[-1]
+        team["slm"] = slm
+
+    s_user, s_team = [], []
+    for t_i, team in enumerate(teams):
+        role = team["role"]
+        role_name = (f"Account Executive - {team['region']}" if role == "AE" else SELLER_ROLE_NAME[role])
+        for _ in range(team["size"]):
+            titles = SELLER_TITLES[role]
+            title = titles[int(rng.integers(0, len(titles)))]
+            u = add_user("seller", title, role_name, role, REGION_TZ[team["region"]], team["manager"],
+                         DEPARTMENT[role])
+            s_user.append(u)
+            s_team.append(t_i)
+    se_users = [add_user("other", "Solutions Engineer", "Solutions Engineer", "", -6, slms[k % n_slm],
+                         "Presales") for k in range(n_se)]
+    for k in range(n_ops):
+        add_user("other", "Sales Operations Analyst", "Sales Operations", "", -8, vp, "Revenue Operations",
+                 active=(k != n_ops - 1))
+    integ = add_user("other", "Integration User", None, "", 0, None, "IT")
+    users[integ]["email"] = f"integration@{VENDOR_DOMAIN}"
+
+    s_user = np.array(s_user)
+    s_team = np.array(s_team)
+    s_role = np.array([teams[t]["role"] for t in s_team])
+
+    # --- the role field: filled for most sellers, empty for some (role then from UserRole) ---
+    n = n_sellers
+    empty_role = rng.random(n) < 0.15
+    for role in ROLES:  # at least one seller of each role relies on UserRole.Name
+        members = np.flatnonzero(s_role == role)
+        empty_role[members[int(rng.integers(0, len(members)))]] = True
+    lower_case = rng.random(n) < 0.1
+    for s in range(n):
+        u = users[s_user[s]]
+        if empty_role[s]:
+            u["sales_role"] = ""
+        elif lower_case[s]:
+            u["sales_role"] = u["sales_role"].lower() if s % 2 else u["sales_role"].capitalize()
+
+    # --- sellers without ManagerId (Gong managerId fills it in) ------------------------------
+    k_nomgr = max(2, round(0.05 * n))
+    no_mgr = rng.choice(n, size=k_nomgr, replace=False)
+    for s in no_mgr.tolist():
+        users[s_user[s]]["sf_manager_empty"] = True
+
+    # --- Salesforce ids and user roles ----------------------------------------------------------
+    ids = sf_ids("005", np.arange(1, n_users + 1))
+    role_ids = sf_ids("00E", np.arange(1, len(USER_ROLES) + 1))
+    for u in users:
+        u["id"] = str(ids[u["idx"]])
+        u["user_role_id"] = str(role_ids[u["user_role"]]) if u["user_role"] is not None else ""
+        u["manager_id"] = "" if u["manager"] is None else str(ids[u["manager"]])
+        u["sf_manager_id"] = "" if u.get("sf_manager_empty") else u["manager_id"]
+    user_roles = [{"id": str(role_ids[i]), "name": name,
+                   "parent": "" if parent is None else str(role_ids[parent])}
+                  for i, (name, parent) in enumerate(USER_ROLES)]
+
+    # --- Gong users (integration user has no Gong seat) ------------------------------------------
+    gids = gong_ids(G_USER, np.arange(1, n_users + 1))
+    odd_case = set(rng.choice(np.arange(n_users - 1), size=max(3, n_users // 25), replace=False).tolist())
+    odd_case.add(int(s_user[no_mgr[0]]))  # one user both without SF manager and with odd case
+    gong_users = []
+    for u in users:
+        u["gong_id"] = int(gids[u["idx"]])
+        if u["idx"] == integ:
+            continue
+        email = u["email"]
+        if u["idx"] in odd_case:
+            local, domain = email.split("@")
+            email = ".".join(p.capitalize() for p in local.split(".")) + "@" + (
+                domain.capitalize() if u["idx"] % 2 else domain)
+        gong_users.append({"user": u["idx"], "email": email,
+                           "manager_gong": int(gids[u["manager"]]) if u["manager"] is not None else None})
+
+    # --- latent skill and behaviour parameters -------------------------------------------------
+    skill = rng.random(n)
+    top = np.zeros(n, bool)
+    for role in ROLES:
+        members = np.flatnonzero(s_role == role)
+        k_top = max(1, round(0.25 * len(members)))
+        order = members[np.argsort(-skill[members], kind="stable")]
+        top[order[:k_top]] = True
+    r = rng.random((12, n))
+    P = {
+        "q_base": np.where(top, 0.82 + 0.16 * r[0], 0.05 + 0.30 * r[0]),
+        "p_win": np.where(top, 0.40 + 0.12 * r[1], 0.14 + 0.12 * r[1]),
+        "dtm_lo": np.where(top, 3, 15),
+        "dtm_hi": np.where(top, 7, 30),
+        "daily": np.where(top, 15.5 + 3.5 * r[2], 6.5 + 2.5 * r[2]),  # counted activities / business day
+        "p_low": np.where(top, 0.03, 0.12),
+        "p_champ": np.where(top, 0.72, 0.15),
+        "p_eb": np.where(top, 0.65, 0.12),
+        "p_champ_field": np.where(top, 0.40, 0.06),
+        "p_eb_field": np.where(top, 0.40, 0.05),
+        "p_meddpicc": np.where(top, 0.35, 0.06),
+        "p_next_step": np.where(top, 0.55, 0.15),
+        "p_slip": np.where(top, 0.15, 0.40),
+        "amount_mult": np.where(top, 1.1, 1.0) * (0.9 + 0.2 * r[3]),
+        "cycle_mult": np.where(top, 0.85, 1.0),
+        "quota_factor": 0.92 + 0.16 * r[4],
+    }
+
+    # --- planted reps ---------------------------------------------------------------------------
+    ae = np.flatnonzero(s_role == "AE")
+    ae_top = [int(s) for s in ae if top[s]]
+    ae_rest = [int(s) for s in ae if not top[s]]
+    planted = {
+        "collapse": ae_top[0],  # (a) questions collapse below target and stay there
+        "resolved": ae_top[1],  # (c) flagged a few weeks, then recovers above target
+        "reset": ae_rest[0],  # (b) flagged 2 weeks, then improves >10% but stays below target
+        "low_attainment": ae_rest[1],  # (d) far below 50% attainment in the current quarter
+    }
+    used = set(planted.values())
+    k_trend = max(2, round(0.04 * n))
+
+    def spread(pool: list[int]) -> list[int]:
+        """k_trend reps taken round-robin across roles (AM, CSM, SDR, AE)."""
+        by_role = {r: [s for s in pool if s_role[s] == r] for r in ("AM", "CSM", "SDR", "AE")}
+        chosen: list[int] = []
+        while len(chosen) < k_trend and any(by_role.values()):
+            for r in ("AM", "CSM", "SDR", "AE"):
+                if by_role[r] and len(chosen) < k_trend:
+                    chosen.append(by_role[r].pop(0))
+        return chosen
+
+    planted["improvers"] = spread([s for s in range(n) if not top[s] and s not in used])
+    planted["decliners"] = spread([s for s in range(n) if top[s] and s not in used])
+
+    q = _quality_matrix(P["q_base"], planted, cal, rng)
+
+    s_id = np.array([users[u]["id"] for u in s_user])
+    return Org(
+        users=users, user_roles=user_roles, gong_users=gong_users, n_sellers=n,
+        s_user=s_user, s_id=s_id,
+        s_email=np.array([users[u]["email"] for u in s_user]),
+        s_name=np.array([users[u]["name"] for u in s_user]),
+        s_role=s_role, s_team=s_team,
+        s_tz=np.array([users[u]["tz"] for u in s_user], np.int64),
+        s_gong=np.array([users[u]["gong_id"] for u in s_user], np.int64),
+        s_manager_user=np.array([users[u]["manager"] for u in s_user]),
+        s_tool=np.array([teams[t]["tool"] for t in s_team]),
+        s_skill=skill, s_top=top, params=P, q=q, planted=planted, teams=teams, se_users=se_users,
+    )
+
+
+def _quality_matrix(q_base: np.ndarray, planted: dict, cal: Calendar, rng: np.random.Generator) -> np.ndarray:
+    """Conversation quality (0 bad - 1 excellent) per seller and week of the span. Every call
+    metric (questions, talk ratio, monologue, patience, customer story, scorecard answers,
+    next-steps tracker) is a noisy function of it. The last 16 weeks carry the planted
+    trajectories, indexed by w = weeks before the week containing as_of (0 = that week)."""
+    n, W = len(q_base), cal.n_weeks
+    q = np.clip(q_base[:, None] + rng.normal(0, 0.03, (n, W)), 0.0, 1.0)
+    w = np.arange(W) - (W - 1)  # 0 = week of as_of
+    last16 = w >= -16
+    frac = np.clip((w + 16) / 16.0, 0.0, 1.0)
+    for s in planted["improvers"]:
+        target = min(q_base[s] + 0.45, 0.85)
+        q[s, last16] = q_base[s] + (target - q_base[s]) * frac[last16]
+    for s in planted["decliners"]:
+        target = max(q_base[s] - 0.45, 0.15)
+        q[s, last16] = q_base[s] + (target - q_base[s]) * frac[last16]
+    s = planted["collapse"]
+    q[s] = np.where(w >= -8, 0.10, np.maximum(q[s], 0.85))
+    s = planted["reset"]
+    q[s] = np.where(w <= -12, 0.08, 0.50)
+    s = planted["resolved"]
+    q[s] = np.where((w >= -11) & (w <= -8), 0.10, np.where(w >= -7, 0.94, np.maximum(q[s], 0.85)))
+    return q
