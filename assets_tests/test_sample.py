@@ -1,0 +1,102 @@
+"""The default sample (scale S, seed 42, as of 2026-11-13) end to end: generated, loaded
+into `raw` with the expected rows and quarantine, reloaded without change, and built by
+dbt with every test passing."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from coaching_pipeline.generate import generate_landing_zone
+from coaching_pipeline.ingest import configured_objects, loader
+
+
+AS_OF = dt.date(2026, 11, 13)
+
+# Rows per raw table after loading the sample: the generator's rows less the planted
+# quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,292 delivered
+# in 3 files -> 2,172 records; Gong calls: 13,120 delivered, 4 duplicates across pages).
+EXPECTED_RAW_ROWS = {
+    "account": 1061,
+    "activities": 166831,
+    "contact": 8492,
+    "event": 16466,
+    "forecasting_quota": 320,
+    "gong_answered_scorecards": 3561,
+    "gong_calls": 13116,
+    "gong_scorecards": 2,
+    "gong_transcripts": 1786,
+    "gong_users": 52,
+    "opportunity": 2172,
+    "opportunity_contact_role": 5323,
+    "opportunity_field_history": 1168,
+    "opportunity_history": 9750,
+    "period": 33,
+    "task": 27549,
+    "user": 53,
+    "user_role": 11,
+}
+
+# The generator's planted bad rows (coaching_pipeline/generate docstring), as quarantined.
+EXPECTED_QUARANTINE = [
+    ("activities", "activity/activities_zz_late.csv", 1, "occurred_at: not an ISO 8601 timestamp (got 'yesterday')"),
+    ("opportunity", "crm/Opportunity__zz_late.csv", 1, "OwnerId: required value missing"),
+    ("opportunity", "crm/Opportunity__zz_late.csv", 2, "CloseDate: not a date (YYYY-MM-DD) (got '31/02/2025')"),
+    ("opportunity", "crm/Opportunity__zz_late.csv", 3, "Amount: must be >= 0 (got '-12500')"),
+    ("task", "crm/Task__zz_late.csv", 1, "duplicate Id within the file with conflicting content (rows 1, 2)"),
+    ("task", "crm/Task__zz_late.csv", 2, "duplicate Id within the file with conflicting content (rows 1, 2)"),
+    ("gong_calls", "gong/calls_9998.json", 1, "metaData.started: required value missing"),
+]
+
+
+def load(con, landing):
+    return {obj.name: loader.load_object(con, landing, obj) for obj in configured_objects()}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    landing = root / "landing"
+    generate_landing_zone(landing, scale="S", seed=42, as_of=AS_OF)
+    warehouse = root / "coaching.duckdb"
+    con = duckdb.connect(str(warehouse))
+    first = load(con, landing)
+    yield landing, warehouse, con, first
+    con.close()
+
+
+def test_sample_loads_the_expected_rows_per_table(sample):
+    _, _, con, first = sample
+    assert {name: con.execute(f"select count(*) from raw.{name}").fetchone()[0] for name in EXPECTED_RAW_ROWS} == (
+        EXPECTED_RAW_ROWS
+    )
+    assert all(r.status == "loaded" for results in first.values() for r in results)
+
+
+def test_sample_quarantines_exactly_the_planted_rows(sample):
+    _, _, con, _ = sample
+    rows = con.execute(
+        "select source, file, row_number, reason from raw.quarantine where row_number > 0 order by file, row_number"
+    ).fetchall()
+    assert sorted(rows, key=lambda r: (r[1], r[2])) == sorted(EXPECTED_QUARANTINE, key=lambda r: (r[1], r[2]))
+    [page] = con.execute("select source, file, reason from raw.quarantine where row_number = 0").fetchall()
+    assert page[:2] == ("gong_calls", "gong/calls_9999.json")
+    assert page[2].startswith("page is not valid JSON")
+
+
+def test_every_delivered_row_is_accounted_for(sample):
+    _, _, con, _ = sample
+    unbalanced = con.execute(
+        "select file from raw._loaded_files "
+        "where rows_read != rows_loaded + rows_superseded + rows_merged + rows_quarantined"
+    ).fetchall()
+    assert unbalanced == []
+
+
+def test_loading_the_sample_again_changes_nothing(sample):
+    landing, _, con, _ = sample
+    tables = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema='raw'").fetchall()]
+    before = {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables}
+    second = load(con, landing)
+    assert {r.status for results in second.values() for r in results} == {"skipped"}
+    assert {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables} == before
