@@ -53,3 +53,16 @@ def test_dbt_project_var_defaults_match_the_settings_file():
 
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
     assert project["vars"] == dbt_vars(None)
+
+
+def test_a_current_manifest_is_not_parsed_again(monkeypatch):
+    """Definitions load (every `dagster dev` reload) must not wait for `dbt parse`."""
+    from coaching_pipeline.resources import dbt as dbt_resource
+
+    manifest = dbt_resource.ensure_manifest()  # current after this call
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError(f"dbt parse ran again: {args}")
+
+    monkeypatch.setattr(dbt_resource.subprocess, "run", no_parse)
+    assert dbt_resource.ensure_manifest() == manifest

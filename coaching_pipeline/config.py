@@ -117,6 +117,60 @@ class NextBestActionSettings(_Strict):
     default_best_time: str
 
 
+class TargetBand(_Strict):
+    """A value inside [low, high] scores 100; outside it falls linearly to 0 at
+    zero_below / zero_above (None: that side never falls)."""
+
+    low: float
+    high: float
+    zero_below: float | None = None
+    zero_above: float | None = None
+
+
+class Level(_Strict):
+    name: str
+    min: float
+
+
+class SeveritySettings(_Strict):
+    high_below: float
+    medium_below: float
+
+
+SKILLS = ("discovery", "qualification", "presentation", "objection_handling", "negotiation", "closing")
+
+
+class CoachingSettings(_Strict):
+    conversation_window_days: int = Field(ge=1)
+    deal_window_days: int = Field(ge=1)
+    min_calls: int = Field(ge=1)
+    min_closed_deals: int = Field(ge=1)
+    min_open_deals: int = Field(ge=1)
+    skill_weights: dict[str, float]
+    targets: dict[str, TargetBand]
+    early_disqualification_days: int = Field(ge=0)
+    late_stage_probability: float = Field(ge=0, le=100)
+    scorecard_tags: dict[str, list[str]]
+    levels: list[Level]
+    gap_below: float
+    severity: SeveritySettings
+    trend_points: float = Field(gt=0)
+    persistence_weeks: int = Field(ge=1)
+    improvement_reset: float = Field(gt=0)
+    attainment_below: float = Field(gt=0)
+    attainment_days_left: int = Field(ge=0)
+    bottom_quartile_days: int = Field(ge=1)
+    backfill_weeks: int = Field(ge=0)
+    large_deal_amount: float = Field(ge=0)
+
+    @field_validator("skill_weights")
+    @classmethod
+    def _six_skills(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(SKILLS):
+            raise ValueError(f"skill_weights must name exactly {SKILLS}")
+        return value
+
+
 class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
@@ -125,6 +179,7 @@ class Settings(_Strict):
     marts: MartSettings
     deal_health: DealHealthSettings
     next_best_actions: NextBestActionSettings
+    coaching: CoachingSettings
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
