@@ -1,0 +1,42 @@
+-- Every seller's activities (by type) are counted exactly once in rep_activities. The
+-- incremental build rebuilds only the last activity_lookback_days days, so an activity
+-- that arrives later than that is missing until a full refresh: this warns (does not fail
+-- the run) and says which seller and type to look at.
+{{ config(severity='warn') }}
+with activities as (
+    select activities.rep_id, activities.activity_type, count(*) as activities
+    from {{ ref('int_activities') }} as activities
+    inner join {{ ref('int_users') }} as users
+        on activities.rep_id = users.user_id
+        and users.is_seller
+    group by activities.rep_id, activities.activity_type
+),
+
+counted as (
+    unpivot (
+        select
+            rep_id,
+            sum(call_count) as call,
+            sum(email_count) as email,
+            sum(meeting_count) as meeting,
+            sum(demo_count) as demo,
+            sum(social_count) as social,
+            sum(task_count) as task,
+            sum(other_count) as other
+        from {{ ref('rep_activities') }}
+        group by rep_id
+    )
+    on call, email, meeting, demo, social, task, other
+    into name activity_type value counted
+)
+
+select
+    coalesce(activities.rep_id, counted.rep_id) as rep_id,
+    coalesce(activities.activity_type, counted.activity_type) as activity_type,
+    coalesce(activities.activities, 0) as activities,
+    coalesce(counted.counted, 0) as counted
+from activities
+full outer join counted
+    on activities.rep_id = counted.rep_id
+    and activities.activity_type = counted.activity_type
+where coalesce(activities.activities, 0) <> coalesce(counted.counted, 0)
