@@ -76,7 +76,7 @@ def crm_files(root: Path, stem: str) -> list[Path]:
 
 def utc(text: str) -> dt.datetime:
     t = dt.datetime.fromisoformat(text)
-    return t.astimezone(dt.timezone.utc) if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t.astimezone(dt.UTC) if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def bool_true(col: str) -> pl.Expr:
@@ -149,7 +149,7 @@ def test_layout_and_volumes_at_scale_s(zone):
 
 def test_nothing_is_dated_after_as_of(zone, gong):
     root, _ = zone
-    end = dt.datetime.combine(AS_OF, dt.time.max, tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(AS_OF, dt.time.max, tzinfo=dt.UTC)
     ts_columns = {"CreatedDate", "LastModifiedDate", "SystemModstamp", "StartDateTime", "EndDateTime",
                   "created_date", "last_modified_date", "system_modstamp", "_fivetran_synced"}
     for f in sorted((root / "crm").glob("*.csv")):

@@ -11,7 +11,17 @@ from __future__ import annotations
 import pytest
 
 from .landing import write_crm
-from .test_mart_rep_performance import ACCOUNT, AS_OF, CONTACTS, PERIOD_Q1, Q1, Q2, USERS, sfid, write_seller_landing
+from .test_mart_rep_performance import (
+    ACCOUNT,
+    AS_OF,
+    CONTACTS,
+    PERIOD_Q1,
+    Q1,
+    Q2,
+    USERS,
+    sfid,
+    write_seller_landing,
+)
 from .warehouse import dbt, load_raw, query
 
 C1, C2 = sfid("005", "C1"), sfid("005", "C2")

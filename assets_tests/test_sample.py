@@ -10,6 +10,7 @@ import pytest
 from coaching_pipeline.generate import generate_landing_zone
 from coaching_pipeline.ingest import configured_objects, loader
 
+from .warehouse import dbt
 
 AS_OF = dt.date(2026, 11, 13)
 
@@ -61,20 +62,26 @@ def sample(tmp_path_factory):
     warehouse = root / "coaching.duckdb"
     con = duckdb.connect(str(warehouse))
     first = load(con, landing)
-    yield landing, warehouse, con, first
-    con.close()
+    con.close()  # dbt needs the file to itself
+    return landing, warehouse, first
 
 
-def test_sample_loads_the_expected_rows_per_table(sample):
-    _, _, con, first = sample
+@pytest.fixture
+def con(sample):
+    connection = duckdb.connect(str(sample[1]))
+    yield connection
+    connection.close()
+
+
+def test_sample_loads_the_expected_rows_per_table(sample, con):
+    first = sample[2]
     assert {name: con.execute(f"select count(*) from raw.{name}").fetchone()[0] for name in EXPECTED_RAW_ROWS} == (
         EXPECTED_RAW_ROWS
     )
     assert all(r.status == "loaded" for results in first.values() for r in results)
 
 
-def test_sample_quarantines_exactly_the_planted_rows(sample):
-    _, _, con, _ = sample
+def test_sample_quarantines_exactly_the_planted_rows(con):
     rows = con.execute(
         "select source, file, row_number, reason from raw.quarantine where row_number > 0 order by file, row_number"
     ).fetchall()
@@ -84,8 +91,7 @@ def test_sample_quarantines_exactly_the_planted_rows(sample):
     assert page[2].startswith("page is not valid JSON")
 
 
-def test_every_delivered_row_is_accounted_for(sample):
-    _, _, con, _ = sample
+def test_every_delivered_row_is_accounted_for(con):
     unbalanced = con.execute(
         "select file from raw._loaded_files "
         "where rows_read != rows_loaded + rows_superseded + rows_merged + rows_quarantined"
@@ -93,10 +99,34 @@ def test_every_delivered_row_is_accounted_for(sample):
     assert unbalanced == []
 
 
-def test_loading_the_sample_again_changes_nothing(sample):
-    landing, _, con, _ = sample
+def test_loading_the_sample_again_changes_nothing(sample, con):
+    landing = sample[0]
     tables = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema='raw'").fetchall()]
     before = {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables}
     second = load(con, landing)
     assert {r.status for results in second.values() for r in results} == {"skipped"}
     assert {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables} == before
+
+
+def test_the_sample_builds_with_every_dbt_test_passing(sample):
+    _, warehouse, _ = sample
+    result = dbt(["build"], warehouse, AS_OF)  # raises on any model error or ERROR-severity test
+    assert "ERROR=0" in result.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    count = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    sellers = count("select count(*) from intermediate.int_users where is_seller")
+    quarters = count("select count(*) from intermediate.int_fiscal_quarters")
+    assert (sellers, quarters) == (40, 8)  # about 40 sellers, two fiscal years
+    assert count("select count(*) from marts.rep_performance") == sellers * quarters
+    assert count("select count(*) from marts.deal_health_scores") == count(
+        "select count(*) from staging.stg_salesforce__opportunities where created_date <= date '2026-11-13'")
+    assert count("select count(*) from marts.next_best_actions") == count(
+        "select count(*) from marts.deal_health_scores where not is_closed and health_band != 'green'")
+    assert count("select count(distinct role) from marts.top_performer_patterns") == 4
+    # the sample's planted signal shows in the marts: Top 25% AEs multithread more and win more
+    top, rest = con.execute(
+        "select avg_stakeholders, win_rate from marts.top_performer_patterns "
+        "where role = 'AE' and fiscal_quarter = '2026-Q3' and \"group\" in ('Top 25%', 'Rest') order by \"group\" desc"
+    ).fetchall()
+    assert top[0] > rest[0] and top[1] > rest[1]
+    con.close()

@@ -16,11 +16,24 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .common import (DAY, Calendar, bool_text, cat, date_text, int_text, masked, rng_for, sf_ids_pl, to_series,
-                     ts_text, weekday)
+from .common import (
+    DAY,
+    Calendar,
+    bool_text,
+    cat,
+    date_text,
+    int_text,
+    masked,
+    rng_for,
+    sf_ids_pl,
+    to_series,
+    ts_text,
+    weekday,
+)
 from .deals import Accounts, Contacts, Deals
 from .org import Org, ScaleSpec
-from .writers import Sink, check_plain as _check_plain, frame
+from .writers import Sink, frame
+from .writers import check_plain as _check_plain
 
 # type codes
 CALL, EMAIL, MEETING, DEMO, SOCIAL, TASK, OTHER = range(7)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .common import (DAY, Calendar, bool_text, date_text, int_text, masked, sf_ids, ts_text)
+from .common import DAY, Calendar, bool_text, date_text, int_text, masked, sf_ids, ts_text
 from .deals import Accounts, Contacts, Deals, Quotas
 from .org import Org
 from .writers import Sink, frame

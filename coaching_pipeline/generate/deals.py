@@ -296,7 +296,7 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
     champ_contact = o_contact[ocr_start]  # first contact role (the champion when there is one)
     eb_contact = o_contact[ocr_start + np.minimum(1, k - 1)]
     meddpicc = {}
-    for f_i, (fname, values) in enumerate(MEDDPICC):
+    for _f_i, (fname, values) in enumerate(MEDDPICC):
         if fname == "Champion__c":
             filled = rng.random(n) < P["p_champ_field"][owner]
             text = con.name[champ_contact]

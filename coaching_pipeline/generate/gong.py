@@ -21,12 +21,33 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from .common import (DAY, G_ANSWERED, G_CALL, G_PARTY, G_QUESTION, G_REVISION, G_SCORECARD, G_SPEAKER,
-                     G_WORKSPACE, Calendar, cat, date_text, gong_id, gong_ids, lerp, masked, offset_series, rng_for,
-                     to_series, ts_parts, ts_text)
+from .common import (
+    DAY,
+    G_ANSWERED,
+    G_CALL,
+    G_PARTY,
+    G_QUESTION,
+    G_REVISION,
+    G_SCORECARD,
+    G_SPEAKER,
+    G_WORKSPACE,
+    Calendar,
+    cat,
+    date_text,
+    gong_id,
+    gong_ids,
+    lerp,
+    masked,
+    offset_series,
+    rng_for,
+    to_series,
+    ts_parts,
+    ts_text,
+)
 from .deals import Accounts, Contacts, Deals
 from .org import Org, ScaleSpec
-from .writers import Sink, check_plain as _check_plain
+from .writers import Sink
+from .writers import check_plain as _check_plain
 
 TRACKERS = ["Next Steps", "Pricing", "Competitors", "Objections", "Budget", "Timing", "Decision Process",
             "Filler Words", "Call Intro", "Demo"]
@@ -662,7 +683,7 @@ def _split_total(rng: random.Random, total: float, k: int, cap: float) -> list[f
 
 def _iso_offset(ts: int, tz_hours: int) -> str:
     import datetime as dt
-    t = dt.datetime.fromtimestamp(ts + tz_hours * 3600, dt.timezone.utc).replace(tzinfo=None)
+    t = dt.datetime.fromtimestamp(ts + tz_hours * 3600, dt.UTC).replace(tzinfo=None)
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f"{'-' if tz_hours < 0 else '+'}{abs(tz_hours):02d}:00"
 
 

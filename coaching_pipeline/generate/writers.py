@@ -75,7 +75,7 @@ class Sink:
         self._path(rel).write_text(text, encoding="utf-8")
         self._count(rel, obj, rows)
 
-    def appender(self, rel: str, obj: str, quote: str = "necessary") -> "CsvAppender":
+    def appender(self, rel: str, obj: str, quote: str = "necessary") -> CsvAppender:
         return CsvAppender(self, rel, obj, quote)
 
 

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_gong_calls'}}}) }}
 -- A call linked by the contact fallback is linked to an open deal owned by the call's rep.
 select calls.call_id, calls.rep_id, calls.opportunity_id
 from {{ ref('int_gong_calls') }} as calls

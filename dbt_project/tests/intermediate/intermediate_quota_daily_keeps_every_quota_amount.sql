@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_quota_daily'}}}) }}
 -- Spreading quota over days neither loses nor invents quota: per owner, the daily amounts
 -- add up to the QuotaAmount of the owner's quota rows starting on or before as_of.
 with daily as (

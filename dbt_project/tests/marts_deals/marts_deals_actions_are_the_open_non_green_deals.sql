@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'next_best_actions'}}}) }}
 -- Row-count rule of next_best_actions: exactly one row per open deal of deal_health_scores
 -- that is not green, no more, no fewer. Returns the deals missing from either side.
 with actions as (

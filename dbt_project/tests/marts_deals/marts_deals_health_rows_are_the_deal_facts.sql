@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'deal_health_scores'}}}) }}
 -- Row-count rule of deal_health_scores: exactly one row per opportunity of int_deal_facts
 -- (every non-deleted opportunity created on or before as_of), no more, no fewer.
 -- Returns the opportunities missing from either side.

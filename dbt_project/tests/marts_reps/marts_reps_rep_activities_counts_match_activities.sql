@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rep_activities'}}}) }}
 -- Every seller's activities (by type) are counted exactly once in rep_activities. The
 -- incremental build rebuilds only the last activity_lookback_days days, so an activity
 -- that arrives later than that is missing until a full refresh: this warns (does not fail

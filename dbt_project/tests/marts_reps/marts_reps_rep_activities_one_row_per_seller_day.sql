@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rep_activities'}}}) }}
 -- rep_activities holds exactly one row per seller per date from the seller's first
 -- activity date (any activity type) up to as_of: every (seller, day) missing from the
 -- table or present without belonging there is returned.

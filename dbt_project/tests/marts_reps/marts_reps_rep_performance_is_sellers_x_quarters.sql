@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rep_performance'}}}) }}
 -- rep_performance holds exactly one row per seller x fiscal quarter of int_fiscal_quarters:
 -- every missing, unexpected or duplicated (seller, quarter) is returned.
 with expected as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rep_performance'}}}) }}
 -- The top_* columns of rep_performance are the 'Top 25%' row of top_performer_patterns for
 -- the seller's role and quarter (null when that row does not exist). The two models
 -- compute the group separately; this keeps them in step (to float precision: the means

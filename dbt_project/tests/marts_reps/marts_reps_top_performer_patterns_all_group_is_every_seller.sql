@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'top_performer_patterns'}}}) }}
 -- Every role and quarter of rep_performance has an 'All' row whose rep_count is the number
 -- of sellers of that role with a rep_performance row in the quarter, and no 'All' row
 -- exists without them.

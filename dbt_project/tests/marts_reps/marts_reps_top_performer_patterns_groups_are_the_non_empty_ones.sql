@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'top_performer_patterns'}}}) }}
 -- top_performer_patterns has a row exactly for each non-empty group, with the group's
 -- size: the members are recounted from rep_performance with the contract's rules. Returns
 -- every group whose row is missing, unexpected (e.g. an empty group) or of the wrong size.
