@@ -101,5 +101,146 @@ def docs(warehouse):
     click.echo(f"dbt documentation: {target / 'static_index.html'} (one file; open it in a browser)")
 
 
+# --- approval gate and manual escalation (coaching contract; coaching/state.py) -------------
+
+_WAREHOUSE_HELP = "DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb]."
+
+
+def _coaching_connection(warehouse: str | None):
+    """A read-write connection to the warehouse with the coaching schema in place."""
+    import duckdb
+
+    from .coaching.state import ensure_schema
+
+    paths = resolve_paths(warehouse=warehouse)
+    if not paths.warehouse.exists():
+        raise click.ClickException(f"no warehouse at {paths.warehouse}; build it first with: coaching run")
+    con = duckdb.connect(str(paths.warehouse))
+    ensure_schema(con)
+    return con
+
+
+def _gate(action, *args, **kwargs):
+    """Run one gate function; a refusal goes to stderr with exit code 2 (nothing changed)."""
+    from .coaching.state import ApprovalRefused
+
+    try:
+        return action(*args, **kwargs)
+    except ApprovalRefused as refusal:
+        click.echo(f"refused: {refusal}", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def approvals():
+    """The manager approval gate: list, approve, modify or dismiss coaching events."""
+
+
+@approvals.command("list")
+@click.option("--manager", "manager_id", help="Only the events of this manager's reps.")
+@click.option("--all", "include_resolved", is_flag=True, help="Also pending events whose pattern has since cleared.")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def approvals_list(manager_id, include_resolved, warehouse):
+    """Coaching events waiting for approval."""
+    from .coaching.state import list_pending
+
+    con = _coaching_connection(warehouse)
+    try:
+        pending = list_pending(con, manager_id, include_resolved=include_resolved)
+    finally:
+        con.close()
+    if pending.is_empty():
+        click.echo("No coaching events waiting for approval" + (f" for manager {manager_id}." if manager_id else "."))
+        return
+    header = ("ID", "REP", "PATTERN", "WEEKS", "ESCALATED", "RECOMMENDED ACTION")
+    rows = [
+        (
+            r["coaching_id"],
+            f"{r['rep_name']} ({r['rep_id']})" if r["rep_name"] != r["rep_id"] else r["rep_id"],
+            r["pattern_key"],
+            str(r["weeks_flagged"]),
+            "to SLM" if r["escalated_to_slm"] else "no",
+            r["recommended_action"] or "",
+        )
+        for r in pending.iter_rows(named=True)
+    ]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)][:-1]
+    for line in (header, *rows):
+        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1])
+    click.echo(f"{len(rows)} event(s) waiting for approval.")
+
+
+@approvals.command("approve")
+@click.argument("coaching_id")
+@click.option("--by", "by", required=True, help="Id of the deciding manager (the rep's manager).")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def approvals_approve(coaching_id, by, warehouse):
+    """Approve a coaching event's recommended action (the rep may then see it)."""
+    from .coaching.state import approve
+
+    con = _coaching_connection(warehouse)
+    try:
+        event = _gate(approve, con, coaching_id, by)
+    finally:
+        con.close()
+    click.echo(f"Approved {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC: {event['approved_action']}")
+
+
+@approvals.command("modify")
+@click.argument("coaching_id")
+@click.option("--by", "by", required=True, help="Id of the deciding manager (the rep's manager).")
+@click.option("--action", "action", required=True, help="The action the rep will see instead.")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def approvals_modify(coaching_id, by, action, warehouse):
+    """Replace a coaching event's recommended action with your own text."""
+    from .coaching.state import modify
+
+    con = _coaching_connection(warehouse)
+    try:
+        event = _gate(modify, con, coaching_id, by, action)
+    finally:
+        con.close()
+    click.echo(f"Modified {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC: {event['approved_action']}")
+
+
+@approvals.command("dismiss")
+@click.argument("coaching_id")
+@click.option("--by", "by", required=True, help="Id of the deciding manager (the rep's manager).")
+@click.option("--note", "note", help="Why it is dismissed (kept in the log).")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def approvals_dismiss(coaching_id, by, note, warehouse):
+    """Dismiss a coaching event: kept in the log, never shown to the rep."""
+    from .coaching.state import dismiss
+
+    con = _coaching_connection(warehouse)
+    try:
+        event = _gate(dismiss, con, coaching_id, by, note)
+    finally:
+        con.close()
+    click.echo(f"Dismissed {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC.")
+
+
+@main.command()
+@click.argument("rep_id")
+@click.option("--by", "by", required=True, help="Id of the escalating manager (the rep's manager).")
+@click.option("--note", "note", required=True, help="Why the rep is escalated to the SLM.")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def escalate(rep_id, by, note, warehouse):
+    """A manager's on-demand escalation of a rep to the second-line manager."""
+    from .coaching.state import escalate_manually
+
+    con = _coaching_connection(warehouse)
+    try:
+        row = _gate(escalate_manually, con, rep_id, by, note)
+    finally:
+        con.close()
+    click.echo(
+        f"Escalated {rep_id} to the SLM ({row['slm_id'] or 'unknown'}) as {row['escalation_id']} "
+        f"by {by} at {row['escalated_at']:%Y-%m-%d %H:%M:%S} UTC."
+    )
+
+# --- end of approval gate and manual escalation ----------------------------------------------
+
+
 if __name__ == "__main__":
     main()
