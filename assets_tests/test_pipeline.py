@@ -4,11 +4,11 @@
 import subprocess
 import sys
 
-import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
 from coaching_pipeline.config import resolve_paths
+from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.definitions import build_definitions
 
 from .landing import write_small_landing
@@ -67,7 +67,7 @@ def test_raw_and_staging_assets_materialize(built):
 
 def test_staging_tables_hold_the_expected_rows(built):
     _, warehouse = built
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_warehouse(warehouse, read_only=True)
     counts = {name: con.execute(f"select count(*) from staging.{name}").fetchone()[0] for name in STAGING_ROWS}
     con.close()
     assert counts == STAGING_ROWS

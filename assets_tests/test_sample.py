@@ -2,17 +2,10 @@
 into `raw` with the expected rows and quarantine, reloaded without change, and built by
 dbt with every test passing."""
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from coaching_pipeline.generate import generate_landing_zone
+from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.ingest import configured_objects, loader
-
-from .warehouse import dbt
-
-AS_OF = dt.date(2026, 11, 13)
 
 # Rows per raw table after loading the sample: the generator's rows less the planted
 # quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,292 delivered
@@ -54,27 +47,15 @@ def load(con, landing):
     return {obj.name: loader.load_object(con, landing, obj) for obj in configured_objects()}
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample")
-    landing = root / "landing"
-    generate_landing_zone(landing, scale="S", seed=42, as_of=AS_OF)
-    warehouse = root / "coaching.duckdb"
-    con = duckdb.connect(str(warehouse))
-    first = load(con, landing)
-    con.close()  # dbt needs the file to itself
-    return landing, warehouse, first
-
-
 @pytest.fixture
-def con(sample):
-    connection = duckdb.connect(str(sample[1]))
+def con(sample_raw):
+    connection = open_warehouse(sample_raw[1])
     yield connection
     connection.close()
 
 
-def test_sample_loads_the_expected_rows_per_table(sample, con):
-    first = sample[2]
+def test_sample_loads_the_expected_rows_per_table(sample_raw, con):
+    first = sample_raw[2]
     assert {name: con.execute(f"select count(*) from raw.{name}").fetchone()[0] for name in EXPECTED_RAW_ROWS} == (
         EXPECTED_RAW_ROWS
     )
@@ -99,8 +80,8 @@ def test_every_delivered_row_is_accounted_for(con):
     assert unbalanced == []
 
 
-def test_loading_the_sample_again_changes_nothing(sample, con):
-    landing = sample[0]
+def test_loading_the_sample_again_changes_nothing(sample_raw, con):
+    landing = sample_raw[0]
     tables = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema='raw'").fetchall()]
     before = {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables}
     second = load(con, landing)
@@ -108,11 +89,10 @@ def test_loading_the_sample_again_changes_nothing(sample, con):
     assert {t: con.execute(f"select count(*), sum(hash(columns(*))) from raw.{t}").fetchall() for t in tables} == before
 
 
-def test_the_sample_builds_with_every_dbt_test_passing(sample):
-    _, warehouse, _ = sample
-    result = dbt(["build"], warehouse, AS_OF)  # raises on any model error or ERROR-severity test
-    assert "ERROR=0" in result.stdout
-    con = duckdb.connect(str(warehouse), read_only=True)
+def test_the_sample_builds_with_every_dbt_test_passing(sample_built):
+    _, warehouse, stdout = sample_built  # the build raised on any model error or ERROR-severity test
+    assert "ERROR=0" in stdout
+    con = open_warehouse(warehouse, read_only=True)
     count = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
     sellers = count("select count(*) from intermediate.int_users where is_seller")
     quarters = count("select count(*) from intermediate.int_fiscal_quarters")

@@ -9,16 +9,15 @@ import os
 import subprocess
 from pathlib import Path
 
-import duckdb
-
 from coaching_pipeline.config import DBT_PROJECT_DIR
+from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.ingest import configured_objects, loader
 from coaching_pipeline.resources.dbt import dbt_executable, dbt_vars
 
 
 def load_raw(landing: Path, warehouse: Path) -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
+    con = open_warehouse(warehouse)
     try:
         for obj in configured_objects():
             loader.load_object(con, landing, obj)
@@ -52,7 +51,7 @@ def build_warehouse(landing: Path, warehouse: Path, as_of: dt.date | None, selec
 
 
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_warehouse(warehouse, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -60,7 +59,7 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
 
 
 def query_dicts(warehouse: Path, sql: str, params=None) -> list[dict]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_warehouse(warehouse, read_only=True)
     try:
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]

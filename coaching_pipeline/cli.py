@@ -108,14 +108,13 @@ _WAREHOUSE_HELP = "DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/c
 
 def _coaching_connection(warehouse: str | None):
     """A read-write connection to the warehouse with the coaching schema in place."""
-    import duckdb
-
     from .coaching.state import ensure_schema
+    from .db import open_warehouse
 
     paths = resolve_paths(warehouse=warehouse)
     if not paths.warehouse.exists():
         raise click.ClickException(f"no warehouse at {paths.warehouse}; build it first with: coaching run")
-    con = duckdb.connect(str(paths.warehouse))
+    con = open_warehouse(paths.warehouse)
     ensure_schema(con)
     return con
 

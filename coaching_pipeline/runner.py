@@ -1,20 +1,50 @@
-"""`coaching run`: materialize every asset once, in process, and report what was built."""
+"""`coaching run`: materialize every asset once, in process, and report what was built.
+
+Order: the nightly job (ingest, dbt build, daily flags); then the weekly coaching job for
+the week containing as_of, preceded on a new install (empty coaching history) by the
+configured number of weeks before it, oldest first, so coaching starts with a history.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import time
 
-import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 
-from .config import RunPaths
+from .config import RunPaths, settings
+from .db import open_warehouse
 
 
 def _instance() -> DagsterInstance:
-    # With DAGSTER_HOME set (make run does), the run shows in the Dagster UI's history.
+    # With DAGSTER_HOME set (make run does), the runs show in the Dagster UI's history.
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+def weeks_to_assess(as_of: dt.date, history_empty: bool, backfill_weeks: int) -> list[dt.date]:
+    """The Mondays to assess: the week containing as_of, and on a new install the
+    `backfill_weeks` before it, oldest first."""
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    weeks = [monday]
+    if history_empty:
+        weeks = [monday - dt.timedelta(weeks=k) for k in range(backfill_weeks, 0, -1)] + weeks
+    return weeks
+
+
+def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
+    con = open_warehouse(paths.warehouse, read_only=True)
+    try:
+        as_of = paths.as_of or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
+        has_log = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'coaching' and table_name = 'skill_assessment_log'"
+        ).fetchone()[0]
+        empty = not has_log or con.execute("select count(*) = 0 from coaching.skill_assessment_log").fetchone()[0]
+        return as_of, bool(empty)
+    finally:
+        con.close()
 
 
 def run_all(paths: RunPaths, echo=print) -> bool:
@@ -22,18 +52,27 @@ def run_all(paths: RunPaths, echo=print) -> bool:
 
     started = time.perf_counter()
     defs = build_definitions(paths)
-    job = defs.resolve_implicit_global_asset_job_def()
     # The console shows progress bars and the summary; dbt's own output (which dagster-dbt
     # echoes to stdout) goes to a log file, and the full event log is in the Dagster UI.
     log_file = paths.output / "logs" / "coaching-run.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    results = []
     with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
-    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        results.append(defs.resolve_job_def("nightly").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet))
+        if results[-1].success:
+            as_of, history_empty = _coaching_state(paths)
+            weekly = defs.resolve_job_def("weekly_coaching")
+            for week in weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks):
+                results.append(weekly.execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=quiet, partition_key=week.isoformat()))
+                if not results[-1].success:
+                    break
+
+    evaluations = [
+        e.event_specific_data for r in results for e in r.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     # WARN-severity checks (data-quality findings such as an unknown deal owner) are
     # reported without failing the run; ERROR-severity ones fail it.
     failed_checks = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.ERROR]
@@ -44,10 +83,10 @@ def run_all(paths: RunPaths, echo=print) -> bool:
         echo(f"warning {check.asset_key.to_user_string()}:{check.check_name}")
     for check in failed_checks:
         echo(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}")
-    ok = result.success and not failed_checks
+    ok = all(r.success for r in results) and not failed_checks
     echo(f"dbt and run log: {log_file}")
-    echo(f"{'Finished' if ok else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
-    if not result.success:
+    echo(f"{'Finished' if ok else 'FAILED'} in {elapsed:.1f}s ({len(results)} runs)")
+    for result in results:
         for event in result.all_events:
             if event.is_step_failure:
                 echo(f"  step {event.step_key} failed: {event.event_specific_data.error.message.strip()}")
@@ -58,7 +97,7 @@ def report(paths: RunPaths, echo=print) -> None:
     echo(f"Warehouse: {paths.warehouse}")
     if not paths.warehouse.exists():
         return
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = open_warehouse(paths.warehouse, read_only=True)
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -71,7 +110,10 @@ def report(paths: RunPaths, echo=print) -> None:
                 echo(f"  {schema}")
             rows = con.execute(f'select count(*) from {table_schema}."{table}"').fetchone()[0]
             echo(f"    {table:<44} {rows:>12,}")
-        failed = con.execute("select file, error from raw._loaded_files where status = 'failed'").fetchall()
+        failed = con.execute(
+            "select distinct file, error from raw._loaded_files f where status = 'failed' "
+            "and not exists (select 1 from raw._loaded_files l where l.file = f.file and l.status = 'loaded')"
+        ).fetchall()
         for file, error in failed:
             echo(f"  REJECTED FILE {file}: {error}")
     finally:

@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
+from ..db import open_warehouse
+
 # Every asset that writes the warehouse runs in this pool, whose limit is 1 (dagster.yaml):
 # DuckDB allows one writing process at a time.
 WRITER_POOL = "duckdb_writer"
@@ -25,7 +27,7 @@ class Warehouse(ConfigurableResource):
         """A connection closed on exit, so no step keeps the file locked after it ends."""
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        con = open_warehouse(self.path, read_only=read_only)
         try:
             yield con
         finally:

@@ -1,0 +1,136 @@
+"""Coaching assets: the weekly skill assessment with the coaching log and escalations it
+drives (Monday partitions), and the nightly daily flags. The logic lives in
+coaching_pipeline.coaching; these assets read the warehouse, call it and record counts."""
+
+import datetime as dt
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    WeeklyPartitionsDefinition,
+    asset,
+    multi_asset,
+)
+
+from ..coaching import rules, state
+from ..coaching.evidence import load_evidence
+from ..coaching.skills import assess_week, attainment_at
+from ..config import settings
+from ..resources import WRITER_POOL, RunSettings, Warehouse
+
+# One partition per week, keyed by its Monday (the assessment date). The current week is
+# included so the nightly and weekly runs can assess it on its Monday.
+WEEKLY_PARTITIONS = WeeklyPartitionsDefinition(start_date="2023-01-02", day_offset=1, end_offset=1)
+
+ASSESSMENTS = AssetKey(["coaching", "skill_assessment_log"])
+COACHING_LOG = AssetKey(["coaching", "coaching_log"])
+ESCALATIONS = AssetKey(["coaching", "escalations"])
+DAILY_FLAGS = AssetKey(["coaching", "daily_flags"])
+
+_EVIDENCE_MODELS = [
+    AssetKey(["intermediate", name])
+    for name in ("int_users", "int_gong_calls", "int_deal_facts", "int_quota_daily")
+] + [
+    AssetKey(["staging", name])
+    for name in (
+        "stg_gong__scorecard_answers",
+        "stg_gong__scorecard_questions",
+        "stg_salesforce__opportunity_history",
+        "stg_salesforce__opportunity_field_history",
+    )
+]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(ASSESSMENTS, deps=_EVIDENCE_MODELS, group_name="coaching", kinds={"duckdb", "polars"},
+                  description="Weekly skill scores per seller (six skills and overall), append-only."),
+        AssetSpec(COACHING_LOG, deps=[ASSESSMENTS], group_name="coaching", kinds={"duckdb", "polars"},
+                  description="Coaching events behind the manager approval gate, with their persistence clock."),
+        AssetSpec(ESCALATIONS, deps=[ASSESSMENTS], group_name="coaching", kinds={"duckdb", "polars"},
+                  description="Escalations to managers and second-line managers with their weekly history."),
+    ],
+    partitions_def=WEEKLY_PARTITIONS,
+    pool=WRITER_POOL,
+)
+def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse):
+    assessment_date = dt.date.fromisoformat(context.partition_key)
+    cfg = settings().coaching
+    with warehouse.connect() as con:
+        state.ensure_schema(con)
+        evidence = load_evidence(con)
+        already = assessment_date in state.assessed_weeks(con)
+        # Re-running a week changes nothing: its rows are written once.
+        saved = 0 if already else state.save_assessments(con, assess_week(evidence, assessment_date, cfg))
+        weeks = state.assessed_weeks(con)
+        attainment = pl.concat([attainment_at(evidence, week, cfg) for week in weeks], how="vertical_relaxed")
+        users = con.execute(
+            "select user_id, user_name, role, manager_id, slm_id from intermediate.int_users"
+        ).pl()
+        # The log is a fold over every week assessed so far, so weeks run out of order
+        # (a backfill) end in the same state as weeks run in order.
+        replayed = rules.replay(state.read_assessments(con), users, attainment, cfg)
+        counts = state.apply_replay(con, replayed)
+        week_rows = con.execute(
+            "select count(*), count(*) filter (where gap_detected) from coaching.skill_assessment_log "
+            "where assessment_date = ?",
+            [assessment_date],
+        ).fetchone()
+        totals = con.execute(
+            "select (select count(*) from coaching.coaching_log), "
+            "(select count(*) from coaching.coaching_log where status = 'open'), "
+            "(select count(*) from coaching.coaching_log where approval_status = 'pending_approval' and status = 'open'), "
+            "(select count(*) from coaching.escalations)"
+        ).fetchone()
+    context.log.info(
+        f"week of {assessment_date}: {'already assessed' if already else f'{saved} rows assessed'}; replay {counts}"
+    )
+    yield MaterializeResult(
+        asset_key=ASSESSMENTS,
+        metadata={
+            "assessment_date": assessment_date.isoformat(),
+            "already_assessed": already,
+            "rows_written": saved,
+            "rows_this_week": week_rows[0],
+            "gaps_this_week": week_rows[1],
+            "weeks_assessed": len(weeks),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=COACHING_LOG,
+        metadata={
+            **{f"replay_{k}": v for k, v in counts.items()},
+            "dagster/row_count": totals[0],
+            "open_events": totals[1],
+            "pending_approval": totals[2],
+        },
+    )
+    yield MaterializeResult(asset_key=ESCALATIONS, metadata={"dagster/row_count": totals[3]})
+
+
+@asset(
+    key=DAILY_FLAGS,
+    deps=[AssetKey(["marts", "rep_performance"]), AssetKey(["marts", "deal_health_scores"])],
+    group_name="coaching",
+    pool=WRITER_POOL,
+    kinds={"duckdb", "polars"},
+    description="Point alerts for managers from the nightly run (attainment rule, large deal "
+    "falling to red), once per rep, rule and week.",
+)
+def daily_flags(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
+    with warehouse.connect() as con:
+        state.ensure_schema(con)
+        run_date = run.as_of_date() or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
+        performance = con.execute("select * from marts.rep_performance where is_current_quarter").pl()
+        deals = con.execute("select * from marts.deal_health_scores").pl()
+        flags = rules.daily_flags(performance, deals, run_date, settings().coaching)
+        raised = state.save_daily_flags(con, flags)
+        total = con.execute("select count(*) from coaching.daily_flags").fetchone()[0]
+    context.log.info(f"{len(flags)} flags as of {run_date}, {raised} new")
+    return MaterializeResult(
+        metadata={"run_date": run_date.isoformat(), "flags_found": len(flags), "flags_raised": raised,
+                  "dagster/row_count": total}
+    )
