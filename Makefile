@@ -8,7 +8,7 @@ SCALE ?= M
 export DAGSTER_HOME := $(CURDIR)/data/dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup run test dev lint bench docs clean
+.PHONY: setup run test test-deps dev lint bench docs clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,15 @@ run: setup
 	@if [ -z "$$(ls -A data/landing 2>/dev/null)" ]; then $(BIN)/coaching generate --out data/landing --scale S; fi
 	$(BIN)/coaching run
 
-test: setup
+# System packages the tests drive for real, from Debian's packages when missing:
+# PostgreSQL (Dagster's production instance storage) and Chromium (UI and digest checks).
+test-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing chromium and postgresql (Debian packages)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	fi
+
+test: setup test-deps
 	$(BIN)/python -m pytest assets_tests
 
 dev: setup
