@@ -36,7 +36,7 @@ test-deps:
 	fi
 
 test: setup test-deps
-	$(BIN)/python -m pytest assets_tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup assets_tests
 
 dev: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

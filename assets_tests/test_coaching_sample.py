@@ -18,6 +18,9 @@ from .warehouse import dbt
 # The week containing as_of and the 12 before it: what `coaching run` assesses on a new install.
 WEEKS = weeks_to_assess(SAMPLE_AS_OF, history_empty=True, backfill_weeks=12)
 
+# Modules on the shared S sample run in one worker, so it is built once.
+pytestmark = pytest.mark.xdist_group("sample")
+
 
 def run_weeks(landing, warehouse, weeks):
     defs = build_definitions(resolve_paths(str(landing), str(warehouse), str(warehouse.parent / "out"),

@@ -7,6 +7,9 @@ import pytest
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.ingest import configured_objects, loader
 
+# Modules on the shared S sample run in one worker, so it is built once.
+pytestmark = pytest.mark.xdist_group("sample")
+
 # Rows per raw table after loading the sample: the generator's rows less the planted
 # quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,292 delivered
 # in 3 files -> 2,172 records; Gong calls: 13,120 delivered, 4 duplicates across pages).
