@@ -1,0 +1,261 @@
+"""Rendering a month's digests: Jinja2 templates to self-contained HTML (CSS inlined into
+style attributes, charts as inline SVG) and Markdown, written to
+<output>/digests/YYYY-MM/ with a manifest.
+
+Layout of a month's folder (replaced as a whole, atomically, at each render, so a document
+of a seller who left never lingers and a reader never sees half a render):
+
+    manifest.json      one entry per document: path, document, format, recipient, role,
+                       sha256, bytes, narrative source; no timestamp (identical on re-render)
+    render.json        the sidecar of this render: rendered_at (UTC), duration, narrative
+                       usage (API requests, cache hits, tokens, fallbacks); changes every run
+    rep/<name>-<user id>.html|.md
+    manager/<name>-<user id>.html|.md
+    slm/<name>-<user id>.html|.md
+
+Every other byte depends only on the warehouse's content, so re-rendering the same month
+on the same data gives byte-identical documents and manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import css_inline
+import duckdb
+import jinja2
+from markupsafe import Markup
+
+from ..config import PACKAGE_DIR, Settings
+from . import charts, defaults
+from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather, slug
+from .narrative import NarrativeConfig, NarrativeStats, Narrator
+
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+MANIFEST = "manifest.json"
+SIDECAR = "render.json"
+ROLE_NAMES = {"AE": "Account Executive", "AM": "Account Manager", "CSM": "Customer Success Manager",
+              "SDR": "Sales Development Rep"}
+
+# --------------------------------------------------------------------------------------
+# Markdown escaping: every value printed by a Markdown template goes through md_escape (the
+# environment's finalize), so CRM and call text can neither inject markup nor raw HTML.
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def md_escape(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    text = str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\s*[\r\n]+\s*", " ", text)
+
+
+def _kind(line: str) -> str:
+    if line.startswith("|"):
+        return "table"
+    if line.startswith("#"):
+        return "heading"
+    if re.match(r"(- |\d+\. )", line):
+        return "list"
+    return "text"
+
+
+def tidy_markdown(text: str) -> str:
+    """Blank lines where Markdown needs them (around headings, between a paragraph, a list
+    and a table), never more than one."""
+    out: list[str] = []
+    for line in (raw.rstrip() for raw in text.split("\n")):
+        if line and out and out[-1] and (_kind(line) != _kind(out[-1]) or "heading" in (_kind(line), _kind(out[-1]))):
+            out.append("")
+        out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
+def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    common = dict(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), trim_blocks=True, lstrip_blocks=True,
+                  keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    html = jinja2.Environment(autoescape=True, **common)
+    md = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+    return html, md
+
+
+_INLINER = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def _html(env: jinja2.Environment, template: str, **context) -> str:
+    text = env.get_template(template).render(**context)
+    return _INLINER.inline(text)
+
+
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    document: str
+    format: str
+    recipient_id: str
+    recipient_name: str
+    recipient_email: str | None
+    role: str
+    sha256: str
+    bytes: int
+    narrative: str | None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    month: Month
+    directory: Path
+    documents: list[Document]
+    narrative: NarrativeStats
+    seconds: float
+
+    def count(self, role: str) -> int:
+        return sum(1 for d in self.documents if d.role == role and d.format == "html")
+
+
+def _rep_charts(d: RepDigest) -> dict:
+    pattern = charts.pattern_vs_top(tuple(
+        charts.PatternMetric(p["label"], p["you"], p["top"], p["unit"], p["lower_is_better"]) for p in d.pattern
+    )) if d.pattern else None
+    activity = charts.activity_trend(tuple(d.activity["days"]), d.activity["threshold"], d.activity["top_daily"])
+    skills = charts.skill_profile(tuple(
+        charts.SkillBar(r["label"], r["score"], r["level"] if r["score"] is not None else None, r["previous"])
+        for r in d.skills["rows"]
+    ))
+    return {"pattern": pattern, "activity": activity, "skills": skills}
+
+
+_LEVELS = (*charts.LEVEL_COLORS, "no data")
+
+
+def _manager_charts(d: ManagerDigest) -> dict:
+    rows = tuple((label, tuple((lv, counts.get(lv, 0)) for lv in _LEVELS)) for label, counts in d.team["distribution"])
+    return {"team": charts.team_distribution(rows, d.team["size"]),
+            "attainment": charts.attainment_distribution(tuple(d.team["attainment_buckets"]))}
+
+
+def _legends() -> dict:
+    levels = [(color, name, "box") for name, color in charts.LEVEL_COLORS.items()]
+    return {
+        "pattern": [(charts.YOU, "You", "box"), (charts.TOP, "Top 25% of your role", "box")],
+        "activity": [(charts.OK, "Activities", "box"), (charts.LOW, "Low day", "box"),
+                     (charts.LOW, "Low-day threshold", "dash"), (charts.TOP, "Top 25% daily average", "dot")],
+        "skills": [*levels, ("#0f172a", "Last month", "tick")],
+        "team": [*levels, (charts.NO_DATA, "No data", "box")],
+    }
+
+
+class _Writer:
+    def __init__(self, root: Path):
+        self.root = root
+        self.documents: list[Document] = []
+
+    def write(self, rel: str, text: str, *, document: str, person: dict, role: str, narrative: str | None) -> None:
+        data = text.encode("utf-8")
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.documents.append(Document(
+            path=rel, document=document, format=rel.rsplit(".", 1)[-1], recipient_id=person["id"],
+            recipient_name=person["name"], recipient_email=person.get("email"), role=role,
+            sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), narrative=narrative,
+        ))
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str | os.PathLike, *,
+                 narrative: NarrativeConfig | None = None, config: Settings | None = None,
+                 content: MonthContent | None = None) -> RenderResult:
+    """Render every digest of `month` into <output_dir>/digests/YYYY-MM/ and return what
+    was written. `con` must be writable when the AI narrative is on (its cache)."""
+    started = time.perf_counter()
+    rendered_at = dt.datetime.now(dt.UTC)
+    content = content or gather(con, month, config)
+    html_env, md_env = _environments()
+    final = Path(output_dir) / "digests" / month.key
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{month.key}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    writer = _Writer(tmp)
+    narrator = Narrator(con, narrative)
+    common = {"as_of_text": day_text(content.as_of), "strength_min": f"{defaults.STRENGTH_MIN_SCORE:g}",
+              "legends": _legends()}
+    try:
+        for d in content.reps:
+            n = narrator.narrative(d)
+            base = f"rep/{slug(d.rep['name'])}-{d.rep['id']}"
+            ctx = {**common, "d": d, "n": n, "role_name": ROLE_NAMES.get(d.rep["role"], d.rep["role"] or "Seller")}
+            writer.write(base + ".html", _html(html_env, "rep.html.j2", charts=_rep_charts(d), **ctx),
+                         document="rep_digest", person=d.rep, role="rep", narrative=n.source)
+            writer.write(base + ".md", tidy_markdown(md_env.get_template("rep.md.j2").render(**ctx)),
+                         document="rep_digest", person=d.rep, role="rep", narrative=n.source)
+        for d in content.managers:
+            base = f"manager/{slug(d.manager['name'])}-{d.manager['id']}"
+            ctx = {**common, "d": d}
+            writer.write(base + ".html", _html(html_env, "manager.html.j2", charts=_manager_charts(d), **ctx),
+                         document="manager_digest", person=d.manager, role="manager", narrative=None)
+            writer.write(base + ".md", tidy_markdown(md_env.get_template("manager.md.j2").render(**ctx)),
+                         document="manager_digest", person=d.manager, role="manager", narrative=None)
+        for d in content.slms:
+            base = f"slm/{slug(d.slm['name'])}-{d.slm['id']}"
+            ctx = {**common, "d": d}
+            writer.write(base + ".html", _html(html_env, "slm.html.j2", **ctx),
+                         document="slm_notice", person=d.slm, role="slm", narrative=None)
+            writer.write(base + ".md", tidy_markdown(md_env.get_template("slm.md.j2").render(**ctx)),
+                         document="slm_notice", person=d.slm, role="slm", narrative=None)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        narrator.close()
+
+    documents = sorted(writer.documents, key=lambda x: x.path)
+    manifest = {
+        "month": month.key,
+        "period": {"start": month.start.isoformat(), "end": month.end.isoformat()},
+        "data_as_of": content.as_of.isoformat(),
+        "documents": [x.as_dict() for x in documents],
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _replace_dir(tmp, final)
+    seconds = time.perf_counter() - started
+    sidecar = {
+        "month": month.key,
+        "rendered_at": rendered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(seconds, 3),
+        "documents": len(documents),
+        "narrative": narrator.stats.as_dict(),
+    }
+    (final / SIDECAR).write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+    return RenderResult(month=month, directory=final, documents=documents, narrative=narrator.stats, seconds=seconds)
