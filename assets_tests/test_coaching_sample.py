@@ -25,7 +25,7 @@ pytestmark = pytest.mark.xdist_group("sample")
 def run_weeks(landing, warehouse, weeks):
     defs = build_definitions(resolve_paths(str(landing), str(warehouse), str(warehouse.parent / "out"),
                                            SAMPLE_AS_OF))
-    job = defs.resolve_job_def("weekly_coaching")
+    job = defs.resolve_job_def("weekly_coaching_job")
     with DagsterInstance.ephemeral() as instance:
         for week in weeks:
             result = job.execute_in_process(instance=instance, partition_key=week.isoformat())

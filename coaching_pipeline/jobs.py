@@ -14,7 +14,7 @@ nightly_job = define_asset_job(
 # The skill assessment of one week (a Monday partition), then the coaching log and
 # escalations it drives.
 weekly_coaching_job = define_asset_job(
-    "weekly_coaching",
+    "weekly_coaching_job",
     selection=AssetSelection.assets(weekly_coaching),
     partitions_def=WEEKLY_PARTITIONS,
     description="Assess every seller's skills for the week and update coaching events and escalations.",

@@ -63,7 +63,7 @@ def run_all(paths: RunPaths, echo=print) -> bool:
             instance=instance, raise_on_error=False, run_config=quiet))
         if results[-1].success:
             as_of, history_empty = _coaching_state(paths)
-            weekly = defs.resolve_job_def("weekly_coaching")
+            weekly = defs.resolve_job_def("weekly_coaching_job")
             for week in weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks):
                 results.append(weekly.execute_in_process(
                     instance=instance, raise_on_error=False, run_config=quiet, partition_key=week.isoformat()))
