@@ -5,7 +5,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SCALE ?= M
 
-export DAGSTER_HOME := $(CURDIR)/data/dagster_home
+# The Dagster instance's home (runs, logs, schedule state); a deployment sets its own.
+DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export DAGSTER_HOME
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: setup run test test-deps dev lint bench docs clean
@@ -17,10 +19,10 @@ $(INSTALLED): pyproject.toml
 	@touch $@
 
 # The dbt manifest is parsed once here (and again only when a dbt file changes), so
-# loading the Dagster definitions never waits for dbt.
+# loading the Dagster definitions never waits for dbt. The instance's dagster.yaml is
+# written from the templates: SQLite, or PostgreSQL when DAGSTER_PG_HOST is set.
 setup: $(INSTALLED)
-	@mkdir -p $(DAGSTER_HOME)
-	@ln -sf $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/python -m coaching_pipeline.instance
 	@$(BIN)/python -c "from coaching_pipeline.resources.dbt import ensure_manifest; ensure_manifest()"
 
 run: setup
@@ -38,8 +40,11 @@ test-deps:
 test: setup test-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup assets_tests
 
+# The UI and the daemon (schedules, sensors, run queue). DEV_HOST=0.0.0.0 to serve others.
+DEV_HOST ?= 127.0.0.1
+DEV_PORT ?= 3000
 dev: setup
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(BIN)/dagster dev -h $(DEV_HOST) -p $(DEV_PORT) -w workspace.yaml
 
 # dbt's documentation site (lineage, every model and column) from the built warehouse.
 docs: setup

@@ -1,4 +1,5 @@
-"""The code location: assembles assets, resources and jobs. Nothing is computed here."""
+"""The code location: assembles assets, resources, jobs, schedules and sensors. Nothing is
+computed here."""
 
 from __future__ import annotations
 
@@ -6,17 +7,24 @@ from dagster import Definitions, in_process_executor
 
 from .assets.coaching import daily_flags, weekly_coaching
 from .assets.dbt import dbt_models
+from .assets.digests import monthly_digests
 from .assets.ingest import ingest_assets
+from .assets.publish import published_marts
 from .config import RunPaths, resolve_paths
 from .jobs import JOBS
 from .resources import DBT_PROJECT, LandingZone, RunSettings, Warehouse
 from .resources.dbt import DbtCli, dbt_executable
+from .schedules import SCHEDULES
+from .sensors import SENSORS, raw_freshness_checks
 
 
 def build_definitions(paths: RunPaths) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets(), dbt_models, weekly_coaching, daily_flags],
+        assets=[*ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests],
+        asset_checks=raw_freshness_checks,
         jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={
             "warehouse": Warehouse(path=str(paths.warehouse)),
             "landing": LandingZone(path=str(paths.landing)),

@@ -1,0 +1,162 @@
+"""Publishing for analysts: the marts and the coaching tables copied into a separate DuckDB
+file (`marts.duckdb` beside the warehouse) that is replaced atomically.
+
+Why a copy: DuckDB lets one process write a file, and a read-write process cannot open a
+file another process holds. An analyst with the warehouse open would block the nightly
+run; with the published copy open, nothing blocks: each publication is written to a temp
+file in the same folder and moved over the old one with os.replace (one rename, atomic on
+POSIX). A reader that opened the old file keeps reading the old snapshot (its inode lives
+until it closes); a reader that opens after the rename gets the new one; nobody ever sees
+half of each. A failed run never reaches this step, so it publishes nothing.
+
+Layout of the published file, chosen for the way analysts type queries: DuckDB names a
+file's catalog after its stem, so in `marts.duckdb` the catalog is `marts`. The mart tables
+are in its `main` schema, which makes `select * from marts.rep_performance` resolve as
+catalog.table (a schema named `marts` would make that name ambiguous). The coaching
+tables are in the schema `coaching` (`select * from coaching.coaching_log`), and
+`main.publication` lists every published table with its row count, the run and as_of.
+"""
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from ..db import open_warehouse
+from ..resources import WRITER_POOL, Warehouse
+from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
+
+PUBLISHED_MARTS = AssetKey(["warehouse", "published_marts"])
+
+# The mart contract's five tables (schema `marts` of the warehouse -> `main` of the copy).
+MART_TABLES = ("rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
+               "next_best_actions")
+# The coaching state analysts read (schema `coaching` in both files). Internal tables
+# (caches) are not published. A table not created yet (no weekly run so far) is skipped.
+COACHING_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags",
+                   "decisions")
+
+MART_KEYS = [AssetKey(["marts", name]) for name in MART_TABLES]
+
+
+def published_path(warehouse: str | os.PathLike) -> Path:
+    """marts.duckdb beside the warehouse file (RunPaths.published_marts)."""
+    return Path(warehouse).with_name("marts.duckdb")
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _existing(con, schema: str, names: tuple[str, ...]) -> list[str]:
+    present = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'warehouse' "
+            "and table_schema = ?",
+            [schema],
+        ).fetchall()
+    }
+    return [n for n in names if n in present]
+
+
+def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = None, run_id: str | None = None
+            ) -> list[tuple[str, str, int]]:
+    """Copy the marts and coaching tables of `warehouse` into `target` (default: marts.duckdb
+    beside it) by an atomic replace. Returns (schema, table, rows) per published table."""
+    target = Path(target) if target else published_path(warehouse)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Leftovers of a publication killed mid-way (the pool runs one publication at a time).
+    for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
+    # Same folder as the target: os.replace is only atomic within one file system.
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    published: list[tuple[str, str, int]] = []
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        missing = [t for t in MART_TABLES if t not in _existing(con, "marts", MART_TABLES)]
+        if missing:
+            raise RuntimeError(f"cannot publish: mart tables missing from {warehouse}: {', '.join(missing)}")
+        as_of = None
+        if _existing(con, "intermediate", ("int_as_of",)):
+            as_of = con.execute("select max(as_of) from intermediate.int_as_of").fetchone()[0]
+        con.execute(f"ATTACH '{_quote(temp)}' AS published")
+        try:
+            for table in MART_TABLES:
+                con.execute(f'create table published.main."{table}" as select * from warehouse.marts."{table}"')
+                published.append(("main", table, _rows(con, f'published.main."{table}"')))
+            con.execute("create schema published.coaching")
+            for table in _existing(con, "coaching", COACHING_TABLES):
+                con.execute(
+                    f'create table published.coaching."{table}" as select * from warehouse.coaching."{table}"'
+                )
+                published.append(("coaching", table, _rows(con, f'published.coaching."{table}"')))
+            con.execute(
+                "create table published.main.publication (table_schema varchar, table_name varchar, "
+                "row_count bigint, published_at timestamp, as_of date, dagster_run_id varchar)"
+            )
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            con.executemany(
+                "insert into published.main.publication values (?, ?, ?, ?, ?, ?)",
+                [(s, t, n, now, as_of, run_id) for s, t, n in published],
+            )
+        finally:
+            # DETACH checkpoints and closes the temp file: after it, no WAL is left and the
+            # file is complete on its own.
+            con.execute("DETACH DATABASE IF EXISTS published")
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    _fsync(temp)
+    os.replace(temp, target)
+    _fsync(target.parent)
+    return published
+
+
+def _rows(con, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def _fsync(path: Path) -> None:
+    """Flush to disk so a power cut after the rename cannot leave an empty file behind it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@asset(
+    key=PUBLISHED_MARTS,
+    deps=[*MART_KEYS, DAILY_FLAGS, ASSESSMENTS, COACHING_LOG, ESCALATIONS],
+    group_name="publish",
+    pool=WRITER_POOL,  # reads the warehouse: no writer may hold it meanwhile
+    kinds={"duckdb"},
+    description="The marts (schema main: `select * from marts.rep_performance`) and the coaching tables "
+    "(schema coaching) copied to marts.duckdb beside the warehouse by an atomic replace, for analysts: "
+    "holding it open never blocks a run, and a reader never sees a half-written state.",
+)
+def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    target = published_path(warehouse.path)
+    published = publish(warehouse.path, target, run_id=context.run.run_id)
+    rows = sum(n for _, _, n in published)
+    context.log.info(f"published {len(published)} tables ({rows:,} rows) to {target}")
+    table = "\n".join(
+        ["| table | rows |", "|---|---:|"]
+        + [f"| {'marts' if s == 'main' else s}.{t} | {n:,} |" for s, t, n in published]
+    )
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(target)),
+            "tables_published": len(published),
+            "rows_published": rows,
+            "file_size_bytes": target.stat().st_size,
+            "tables": MetadataValue.md(table),
+            **{f"rows/{'marts' if s == 'main' else s}.{t}": n for s, t, n in published},
+        }
+    )
