@@ -1,8 +1,10 @@
 """`coaching run`: materialize every asset once, in process, and report what was built.
 
-Order: the nightly job (ingest, dbt build, daily flags); then the weekly coaching job for
-the week containing as_of, preceded on a new install (empty coaching history) by the
-configured number of weeks before it, oldest first, so coaching starts with a history.
+Order: the nightly job (ingest, dbt build, daily flags, publish); then the weekly coaching
+job for the week containing as_of, preceded on a new install (empty coaching history) by the
+configured number of weeks before it, oldest first, so coaching starts with a history; then
+the monthly digests of the last complete month before as_of (the month the first-business-day
+schedule would render; as_of's own month when as_of is its last day).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import os
 import time
 
 from dagster import AssetCheckSeverity, DagsterInstance
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from .config import RunPaths, settings
 from .db import open_warehouse
+from .jobs import MONTHLY, NIGHTLY, WEEKLY
 
 
 def _instance() -> DagsterInstance:
@@ -31,6 +35,14 @@ def weeks_to_assess(as_of: dt.date, history_empty: bool, backfill_weeks: int) ->
     if history_empty:
         weeks = [monday - dt.timedelta(weeks=k) for k in range(backfill_weeks, 0, -1)] + weeks
     return weeks
+
+
+def digest_month(as_of: dt.date) -> dt.date:
+    """The first day of the last complete month on as_of."""
+    next_day = as_of + dt.timedelta(days=1)
+    if next_day.day == 1:
+        return as_of.replace(day=1)
+    return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
@@ -59,16 +71,21 @@ def run_all(paths: RunPaths, echo=print) -> bool:
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     results = []
     with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
-        results.append(defs.resolve_job_def("nightly").execute_in_process(
+        results.append(defs.resolve_job_def(NIGHTLY).execute_in_process(
             instance=instance, raise_on_error=False, run_config=quiet))
         if results[-1].success:
             as_of, history_empty = _coaching_state(paths)
-            weekly = defs.resolve_job_def("weekly_coaching_job")
-            for week in weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks):
-                results.append(weekly.execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=quiet, partition_key=week.isoformat()))
-                if not results[-1].success:
-                    break
+            weeks = weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks)
+            # One run for all the weeks (the weekly assets backfill a range in a single run):
+            # each week is assessed, the coaching log replayed once, then the marts published.
+            results.append(defs.resolve_job_def(WEEKLY).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=quiet,
+                tags={ASSET_PARTITION_RANGE_START_TAG: weeks[0].isoformat(),
+                      ASSET_PARTITION_RANGE_END_TAG: weeks[-1].isoformat()}))
+            if results[-1].success:
+                results.append(defs.resolve_job_def(MONTHLY).execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=quiet,
+                    partition_key=digest_month(as_of).isoformat()))
 
     evaluations = [
         e.event_specific_data for r in results for e in r.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
@@ -79,6 +96,14 @@ def run_all(paths: RunPaths, echo=print) -> bool:
     warnings = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.WARN]
     elapsed = time.perf_counter() - started
     report(paths, echo)
+    if paths.published_marts.exists():
+        echo(f"Published marts (for analysts): {paths.published_marts}")
+    for result in results:
+        for event in result.all_events:
+            if event.is_step_materialization and event.asset_key.path[-1] == "monthly_digests":
+                meta = event.event_specific_data.materialization.metadata
+                echo(f"Digests: {meta['files'].value} files in {meta['directory'].value} "
+                     f"(narrative: {meta['narrative_ai'].value} AI, {meta['narrative_template'].value} template)")
     for check in warnings:
         echo(f"warning {check.asset_key.to_user_string()}:{check.check_name}")
     for check in failed_checks:

@@ -9,6 +9,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BackfillPolicy,
     MaterializeResult,
     WeeklyPartitionsDefinition,
     asset,
@@ -54,17 +55,22 @@ _EVIDENCE_MODELS = [
                   description="Escalations to managers and second-line managers with their weekly history."),
     ],
     partitions_def=WEEKLY_PARTITIONS,
+    backfill_policy=BackfillPolicy.single_run(),
     pool=WRITER_POOL,
 )
 def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse):
-    assessment_date = dt.date.fromisoformat(context.partition_key)
+    # A backfill of a range of weeks is one run (BackfillPolicy.single_run): every week of
+    # the range is assessed, then the log is replayed once.
+    weeks_run = sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
     cfg = settings().coaching
     with warehouse.connect() as con:
         state.ensure_schema(con)
         evidence = load_evidence(con)
-        already = assessment_date in state.assessed_weeks(con)
+        done = state.assessed_weeks(con)
         # Re-running a week changes nothing: its rows are written once.
-        saved = 0 if already else state.save_assessments(con, assess_week(evidence, assessment_date, cfg))
+        saved = sum(
+            state.save_assessments(con, assess_week(evidence, week, cfg)) for week in weeks_run if week not in done
+        )
         weeks = state.assessed_weeks(con)
         attainment = pl.concat([attainment_at(evidence, week, cfg) for week in weeks], how="vertical_relaxed")
         users = con.execute(
@@ -74,29 +80,33 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse):
         # (a backfill) end in the same state as weeks run in order.
         replayed = rules.replay(state.read_assessments(con), users, attainment, cfg)
         counts = state.apply_replay(con, replayed)
-        week_rows = con.execute(
+        run_rows = con.execute(
             "select count(*), count(*) filter (where gap_detected) from coaching.skill_assessment_log "
-            "where assessment_date = ?",
-            [assessment_date],
+            "where assessment_date between ? and ?",
+            [weeks_run[0], weeks_run[-1]],
         ).fetchone()
         totals = con.execute(
             "select (select count(*) from coaching.coaching_log), "
             "(select count(*) from coaching.coaching_log where status = 'open'), "
             "(select count(*) from coaching.coaching_log where approval_status = 'pending_approval' and status = 'open'), "
-            "(select count(*) from coaching.escalations)"
+            "(select count(*) from coaching.escalations), "
+            "(select count(*) from coaching.skill_assessment_log)"
         ).fetchone()
+    already = [week.isoformat() for week in weeks_run if week in done]
     context.log.info(
-        f"week of {assessment_date}: {'already assessed' if already else f'{saved} rows assessed'}; replay {counts}"
+        f"weeks {weeks_run[0]}..{weeks_run[-1]}: {saved} rows assessed"
+        f"{f', already assessed {already}' if already else ''}; replay {counts}"
     )
     yield MaterializeResult(
         asset_key=ASSESSMENTS,
         metadata={
-            "assessment_date": assessment_date.isoformat(),
-            "already_assessed": already,
+            "assessment_dates": ", ".join(week.isoformat() for week in weeks_run),
+            "already_assessed": ", ".join(already) or "none",
             "rows_written": saved,
-            "rows_this_week": week_rows[0],
-            "gaps_this_week": week_rows[1],
+            "rows_in_run_weeks": run_rows[0],
+            "gaps_in_run_weeks": run_rows[1],
             "weeks_assessed": len(weeks),
+            "dagster/row_count": totals[4],
         },
     )
     yield MaterializeResult(

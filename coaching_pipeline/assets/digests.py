@@ -6,6 +6,7 @@ cache, coaching.llm_cache), so it runs in the single-writer pool."""
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -35,6 +36,7 @@ _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
     key=MONTHLY_DIGESTS,
     deps=_INPUTS,
     partitions_def=MONTHLY_PARTITIONS,
+    backfill_policy=BackfillPolicy.single_run(),
     group_name="digests",
     pool=WRITER_POOL,
     kinds={"html", "markdown", "anthropic"},
@@ -43,33 +45,47 @@ _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
     "ANTHROPIC_API_KEY is set, else the deterministic template.",
 )
 def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
-    month = Month.of(context.partition_key)
+    # A backfill of several months is one run (BackfillPolicy.single_run), month by month.
+    months = [Month.of(key) for key in sorted(context.partition_keys)]
+    results = []
     with warehouse.connect() as con:
         if not has_marts(con):
             raise Failure("the marts are not built yet: run the nightly job (dbt build) before the digests")
-        result = render_month(con, month, run.output_dir)
-    stats = result.narrative
-    context.log.info(
-        f"{month.key}: {len(result.documents)} files in {result.directory} ({result.seconds:.1f}s); "
-        f"narrative {stats.ai} AI ({stats.cache_hits} cached), {stats.template} template"
-    )
+        for month in months:
+            result = render_month(con, month, run.output_dir)
+            stats = result.narrative
+            context.log.info(
+                f"{month.key}: {len(result.documents)} files in {result.directory} ({result.seconds:.1f}s); "
+                f"narrative {stats.ai} AI ({stats.cache_hits} cached), {stats.template} template"
+            )
+            results.append(result)
+    last = results[-1]
+    stats = [r.narrative for r in results]
     return MaterializeResult(
         metadata={
-            "month": month.key,
-            "directory": MetadataValue.path(str(result.directory)),
-            "manifest": MetadataValue.path(str(result.directory / "manifest.json")),
-            "rep_digests": result.count("rep"),
-            "manager_digests": result.count("manager"),
-            "slm_notices": result.count("slm"),
-            "files": len(result.documents),
-            "render_seconds": round(result.seconds, 2),
-            "narrative_ai": stats.ai,
-            "narrative_template": stats.template,
-            "narrative_fallback_reasons": MetadataValue.json(stats.fallback_reasons),
-            "llm_model": stats.model if stats.enabled else "none (no ANTHROPIC_API_KEY)",
-            "llm_api_requests": stats.api_requests,
-            "llm_cache_hits": stats.cache_hits,
-            "llm_input_tokens": stats.input_tokens,
-            "llm_output_tokens": stats.output_tokens,
+            "months": ", ".join(m.key for m in months),
+            "directory": MetadataValue.path(str(last.directory)),
+            "manifest": MetadataValue.path(str(last.directory / "manifest.json")),
+            "rep_digests": sum(r.count("rep") for r in results),
+            "manager_digests": sum(r.count("manager") for r in results),
+            "slm_notices": sum(r.count("slm") for r in results),
+            "files": sum(len(r.documents) for r in results),
+            "render_seconds": round(sum(r.seconds for r in results), 2),
+            "narrative_ai": sum(n.ai for n in stats),
+            "narrative_template": sum(n.template for n in stats),
+            "narrative_fallback_reasons": MetadataValue.json(_sum_counts(n.fallback_reasons for n in stats)),
+            "llm_model": stats[-1].model if stats[-1].enabled else "none (no ANTHROPIC_API_KEY)",
+            "llm_api_requests": sum(n.api_requests for n in stats),
+            "llm_cache_hits": sum(n.cache_hits for n in stats),
+            "llm_input_tokens": sum(n.input_tokens for n in stats),
+            "llm_output_tokens": sum(n.output_tokens for n in stats),
         }
     )
+
+
+def _sum_counts(counts) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for reason, n in count.items():
+            total[reason] = total.get(reason, 0) + n
+    return dict(sorted(total.items()))
