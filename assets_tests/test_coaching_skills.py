@@ -31,6 +31,9 @@ from coaching_pipeline.config import SELLER_ROLES, TargetBand, load_settings
 from .landing import gong_call, party, write_crm, write_gong_page
 from .warehouse import build_warehouse
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("coaching_skills")
+
 D = dt.date
 DAY = D(2025, 6, 2)  # a Monday
 CFG = load_settings().coaching  # the defaults, whatever $COACHING_CONFIG says

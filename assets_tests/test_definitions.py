@@ -52,7 +52,7 @@ def test_dbt_project_var_defaults_match_the_settings_file():
     from coaching_pipeline.resources.dbt import dbt_vars
 
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    assert project["vars"] == dbt_vars(None)
+    assert project["vars"] == {"as_of": None, **dbt_vars()}
 
 
 def test_a_current_manifest_is_not_parsed_again(monkeypatch):

@@ -18,6 +18,9 @@ import pytest
 from coaching_pipeline.generate import QUARANTINE, generate_landing_zone
 from coaching_pipeline.ingest.objects import ACTIVITIES, salesforce_objects, to_snake
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("generate")
+
 AS_OF = dt.date(2026, 11, 13)
 SPAN_START = dt.date(2025, 1, 1)
 MEDDPICC = ["Metrics__c", "Economic_Buyer__c", "Decision_Criteria__c", "Decision_Process__c", "Paper_Process__c",

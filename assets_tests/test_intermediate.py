@@ -12,6 +12,9 @@ import pytest
 from .landing import gong_call, party, write_activities, write_crm, write_gong_page
 from .warehouse import dbt, load_raw, query, query_dicts
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("intermediate")
+
 D = dt.date
 AS_OF = D(2025, 3, 15)
 

@@ -16,6 +16,9 @@ import pytest
 from .landing import CRM_ROWS, U1, U2, write_activities, write_crm
 from .warehouse import dbt, load_raw, query, query_dicts
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("mart_deal_health_scores")
+
 AS_OF = dt.date(2025, 6, 30)
 U9 = "005000000000000ZZZ"  # owner that is not in the User extract (legal: warns only)
 ACCOUNT = "001000000000000AAA"

@@ -16,6 +16,9 @@ import pytest
 from .landing import CRM_ROWS, U1, U2, gong_call, write_activities, write_crm, write_gong_page
 from .warehouse import dbt, load_raw, query_dicts
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("mart_next_best_actions")
+
 AS_OF = dt.date(2025, 6, 30)
 U3 = "005000000000000CCC"   # Bo, a second AE
 U9 = "005000000000000ZZZ"   # owner missing from the User extract

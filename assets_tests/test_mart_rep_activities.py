@@ -15,6 +15,9 @@ import pytest
 from .landing import write_activities, write_crm
 from .warehouse import dbt, load_raw, query
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("mart_rep_activities")
+
 AS_OF = dt.date(2025, 3, 12)
 NEXT_DAY = dt.date(2025, 3, 13)
 # The model, everything upstream and the tests of those models only ("cautious": a test

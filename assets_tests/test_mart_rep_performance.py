@@ -24,6 +24,9 @@ import pytest
 from .landing import gong_call, party, write_activities, write_crm, write_gong_page
 from .warehouse import dbt, load_raw, query_dicts
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("mart_rep_performance")
+
 AS_OF = dt.date(2025, 5, 14)
 Q1, Q2 = "2025-Q1", "2025-Q2"
 

@@ -24,6 +24,9 @@ from .test_mart_rep_performance import (
 )
 from .warehouse import dbt, load_raw, query
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("mart_top_performer_patterns")
+
 C1, C2 = sfid("005", "C1"), sfid("005", "C2")
 METRICS = ["attainment", "win_rate", "avg_deal_size", "avg_sales_cycle_days", "avg_stakeholders",
            "avg_days_to_meeting", "champion_identification_rate", "economic_buyer_rate",

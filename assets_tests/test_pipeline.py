@@ -1,17 +1,19 @@
 """The raw and staging assets materialized by Dagster with the real dbt project, and the
 `coaching run` command end to end on a small hand-written landing zone."""
 
+import os
 import subprocess
 import sys
 
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import DagsterInstance
 
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.db import open_warehouse
-from coaching_pipeline.definitions import build_definitions
 
 from .landing import write_small_landing
+
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("pipeline")
 
 STAGING_ROWS = {
     "stg_salesforce__users": 2,
@@ -40,81 +42,93 @@ STAGING_ROWS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Every raw and staging asset materialized once, into a warehouse with an odd name."""
+def coaching_run(tmp_path_factory):
+    """One `coaching run` end to end on the small landing zone plus a broken extract, into a
+    warehouse with an odd name, its Dagster instance in a temporary DAGSTER_HOME (as `make
+    run` keeps it for the UI): (process, warehouse, output folder, events by job name)."""
     root = tmp_path_factory.mktemp("pipeline")
     landing = write_small_landing(root / "landing")
+    (landing / "crm" / "Opportunity__broken.csv").write_text("Id,Name\n006X,No owner column\n")
     warehouse = root / "any dir" / "my.warehouse.v2.duckdb"
-    paths = resolve_paths(str(landing), str(warehouse), str(root / "output"), "2025-01-31")
-    defs = build_definitions(paths)
-    job = defs.resolve_job_def("nightly")
-    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
-    return result, warehouse
+    home = root / "dagster_home"
+    home.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "coaching_pipeline.cli", "run", "--landing", str(landing),
+         "--warehouse", str(warehouse), "--as-of", "2025-01-31", "--output", str(root / "out")],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "DAGSTER_HOME": str(home)},
+    )
+    events = {}
+    with DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.get_run_records():
+            run = record.dagster_run
+            events[run.job_name] = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
+    return proc, warehouse, root / "out", events
 
 
-def test_raw_and_staging_assets_materialize(built):
-    result, warehouse = built
-    assert result.success
-    materialized = {
-        e.event_specific_data.materialization.asset_key
-        for e in result.all_events
+def materializations(events) -> dict:
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+        for e in events
         if e.event_type_value == "ASSET_MATERIALIZATION"
     }
+
+
+def test_the_three_jobs_ran_and_are_kept_in_the_instance(coaching_run):
+    _, _, _, events = coaching_run
+    assert set(events) == {"nightly", "weekly_coaching_job", "monthly_digests_job"}
+
+
+def test_raw_and_staging_assets_materialize(coaching_run):
+    nightly = materializations(coaching_run[3]["nightly"])
     for name in STAGING_ROWS:
-        assert AssetKey(["staging", name]) in materialized
-    assert AssetKey(["raw", "opportunity"]) in materialized
+        assert f"staging/{name}" in nightly
+    assert "raw/opportunity" in nightly and "warehouse/published_marts" in nightly
 
 
-def test_staging_tables_hold_the_expected_rows(built):
-    _, warehouse = built
+def test_staging_tables_hold_the_expected_rows(coaching_run):
+    warehouse = coaching_run[1]
     con = open_warehouse(warehouse, read_only=True)
     counts = {name: con.execute(f"select count(*) from staging.{name}").fetchone()[0] for name in STAGING_ROWS}
     con.close()
     assert counts == STAGING_ROWS
 
 
-def test_dbt_tests_run_as_passing_asset_checks(built):
-    result, _ = built
+def test_dbt_tests_run_as_passing_asset_checks(coaching_run):
     evaluations = [
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        e.event_specific_data for e in coaching_run[3]["nightly"] if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
     dbt_checks = [c for c in evaluations if c.asset_key.path[0] == "staging"]
     assert len(dbt_checks) >= len(STAGING_ROWS)  # at least a grain test per model
-    assert [c.check_name for c in evaluations if not c.passed] == []
+    # the only failing check is the rejected file's
+    assert [(c.asset_key.to_user_string(), c.check_name) for c in evaluations if not c.passed] == [
+        ("raw/opportunity", "every_file_loads")]
 
 
-def test_asset_metadata_reports_row_counts_and_quarantine(built):
-    result, _ = built
-    by_key = {}
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            m = event.event_specific_data.materialization
-            by_key[m.asset_key.to_user_string()] = m.metadata
-    raw_opp = by_key["raw/opportunity"]
+def test_asset_metadata_reports_row_counts_and_quarantine(coaching_run):
+    nightly = materializations(coaching_run[3]["nightly"])
+    raw_opp = nightly["raw/opportunity"]
     assert raw_opp["dagster/row_count"].value == 1
     assert raw_opp["rows_quarantined"].value == 0
-    assert raw_opp["files_loaded"].value == 1
-    assert by_key["staging/stg_gong__calls"]["dagster/row_count"].value == 1
+    assert raw_opp["files_loaded"].value == 1 and raw_opp["files_failed"].value == 1
+    assert raw_opp["dagster/last_updated_timestamp"].value > 0  # when its newest extract loaded
+    assert nightly["staging/stg_gong__calls"]["dagster/row_count"].value == 1
+    weekly = materializations(coaching_run[3]["weekly_coaching_job"])
+    # a new install assesses the week of as_of and the 12 before it, in one run
+    assert weekly["coaching/skill_assessment_log"]["assessment_dates"].value.count(",") == 12
+    digests = materializations(coaching_run[3]["monthly_digests_job"])["digests/monthly_digests"]
+    assert digests["months"].value == "2025-01"  # as_of 2025-01-31 closes January
+    assert digests["narrative_template"].value == digests["rep_digests"].value
 
 
-def test_coaching_run_prints_the_warehouse_and_exits_1_on_a_rejected_file(tmp_path):
-    """One `coaching run` end to end: everything builds, the rejected file is named, and the
-    exit code says something failed."""
-    landing = write_small_landing(tmp_path / "landing")
-    (landing / "crm" / "Opportunity__broken.csv").write_text("Id,Name\n006X,No owner column\n")
-    warehouse = tmp_path / "elsewhere" / "nightly.duckdb"
-    proc = subprocess.run(
-        [sys.executable, "-m", "coaching_pipeline.cli", "run", "--landing", str(landing),
-         "--warehouse", str(warehouse), "--as-of", "2025-01-31", "--output", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=600,
-    )
+def test_coaching_run_prints_the_warehouse_and_exits_1_on_a_rejected_file(coaching_run):
+    """Everything builds, the rejected file is named, and the exit code says something failed."""
+    proc, warehouse, out, _ = coaching_run
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"Warehouse: {warehouse}" in proc.stdout
     assert "stg_salesforce__opportunities" in proc.stdout
     assert "rep_performance" in proc.stdout
     assert "skill_assessment_log" in proc.stdout  # the weekly coaching ran too
+    assert "Digests: " in proc.stdout and (out / "digests" / "2025-01" / "manifest.json").exists()
     assert "crm/Opportunity__broken.csv: missing required column 'AccountId'" in proc.stdout
     assert "FAILED CHECK raw/opportunity:every_file_loads" in proc.stdout
     assert "FAILED in" in proc.stdout

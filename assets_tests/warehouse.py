@@ -7,12 +7,13 @@ import datetime as dt
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 from coaching_pipeline.config import DBT_PROJECT_DIR
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.ingest import configured_objects, loader
-from coaching_pipeline.resources.dbt import dbt_executable, dbt_vars
+from coaching_pipeline.resources.dbt import dbt_env, dbt_executable, dbt_vars
 
 
 def load_raw(landing: Path, warehouse: Path) -> None:
@@ -25,17 +26,37 @@ def load_raw(landing: Path, warehouse: Path) -> None:
         con.close()
 
 
+def _dbt_home() -> Path:
+    """One dbt folder per test process (the tests of a process run one at a time)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    session = f"{worker}-{os.getppid()}" if worker else str(os.getpid())
+    home = Path(tempfile.gettempdir()) / f"coaching-tests-dbt-{session}"
+    home.mkdir(exist_ok=True)
+    return home
+
+
 def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dict | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
-    """Run dbt on the project against `warehouse`; target and logs stay beside the file."""
+    """Run dbt on the project against `warehouse`, as the product does (settings as vars,
+    as_of in the environment); its log stays beside the file.
+
+    dbt re-parses the whole project when the attached path changes (it is part of the
+    profile), as a deployment's never does: the file is moved to one path per test process
+    for the invocation, and one target folder is kept, so dbt's partial parse holds."""
     work = warehouse.parent / f"dbt-{warehouse.stem}"
-    env = {**os.environ, "COACHING_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    proc = subprocess.run(
-        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-         "--vars", json.dumps({**dbt_vars(as_of), **(extra_vars or {})})],
-        capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=900,
-    )
+    home = _dbt_home()
+    attached = home / "warehouse.duckdb"
+    env = {**os.environ, **dbt_env(attached, as_of)}
+    os.replace(warehouse, attached)
+    try:
+        proc = subprocess.run(
+            [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", str(home / "target"), "--log-path", str(work / "logs"),
+             "--vars", json.dumps({**dbt_vars(), **(extra_vars or {})})],
+            capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=900,
+        )
+    finally:
+        os.replace(attached, warehouse)
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc

@@ -85,17 +85,17 @@ def docs(warehouse):
     import subprocess
 
     from .config import DBT_PROJECT_DIR
-    from .resources.dbt import dbt_executable, dbt_vars
+    from .resources.dbt import dbt_env, dbt_executable, dbt_vars
 
     paths = resolve_paths(warehouse=warehouse)
     if not paths.warehouse.exists():
         raise click.ClickException(f"no warehouse at {paths.warehouse}; build it first with: coaching run")
-    env = {**os.environ, "COACHING_WAREHOUSE": str(paths.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**os.environ, **dbt_env(paths.warehouse, paths.as_of)}
     target = DBT_PROJECT_DIR / "target" / "docs"
     subprocess.run(
         [dbt_executable(), "docs", "generate", "--static", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
-         "--vars", json.dumps(dbt_vars(paths.as_of))],
+         "--vars", json.dumps(dbt_vars())],
         check=True, env=env, cwd=DBT_PROJECT_DIR,
     )
     click.echo(f"dbt documentation: {target / 'static_index.html'} (one file; open it in a browser)")

@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from tqdm import tqdm
 
 from ..resources import DBT_PROJECT, WRITER_POOL, RunSettings, Warehouse, dbt_vars, ensure_manifest
+from ..resources.dbt import dbt_env
 from ..resources.warehouse import latest_event_date
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -44,14 +45,15 @@ TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
     pool=WRITER_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings):
-    # profiles.yml attaches the file named by COACHING_WAREHOUSE; dbt inherits this env.
-    os.environ["COACHING_WAREHOUSE"] = warehouse.path
     as_of = run.as_of_date()
     if as_of is None:
         with warehouse.connect(read_only=True) as con:
             as_of = latest_event_date(con)
     context.log.info(f"dbt build as of {as_of}")
-    invocation = dbt.cli(["build", "--vars", _json(dbt_vars(as_of))], context=context, raise_on_error=False)
+    # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the
+    # as_of from the environment; dbt inherits this process's environment.
+    os.environ.update(dbt_env(warehouse.path, as_of))
+    invocation = dbt.cli(["build", "--vars", _json(dbt_vars())], context=context, raise_on_error=False)
     # Events are held until dbt exits: row counts come from our own read of the file,
     # which DuckDB only allows once the dbt process has released its lock.
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
@@ -66,7 +68,20 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
             event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
         yield event
     if not invocation.is_successful():
-        raise RuntimeError(f"dbt build failed: {invocation.get_error()}")
+        raise RuntimeError(f"dbt build failed: {_failures(invocation) or invocation.get_error()}")
+
+
+def _failures(invocation) -> str:
+    """The models and tests at fault, from dbt's run_results.json: `model.x (error): message`."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, KeyError, ValueError):
+        return ""
+    return "; ".join(
+        f"{r['unique_id']} ({r['status']}): {' '.join((r.get('message') or '').split())[:300]}"
+        for r in results
+        if r.get("status") in ("error", "fail")
+    )
 
 
 def _json(value) -> str:

@@ -62,6 +62,12 @@ def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
                             f"quarantined, {result.rows_superseded} superseded, {result.rows_merged} merged"
                         )
             row_count = con.execute(f"select count(*) from {obj.table}").fetchone()[0]
+            # When the newest extract of this object loaded: the freshness check reads it, so a
+            # nightly run that finds no new file does not count as fresh data.
+            newest_load = con.execute(
+                f"select epoch(max(loaded_at)) from {loader.LEDGER} where object = ? and status = 'loaded'",
+                [obj.name],
+            ).fetchone()[0]
             quarantine_total = con.execute(
                 f"select count(*) from {loader.QUARANTINE} where source = ?", [obj.name]
             ).fetchone()[0]
@@ -74,6 +80,7 @@ def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
                 "dagster/row_count": row_count,
                 "quarantined_rows_total": quarantine_total,
                 "table": obj.table,
+                **({"dagster/last_updated_timestamp": MetadataValue.timestamp(newest_load)} if newest_load else {}),
             },
             check_results=[
                 AssetCheckResult(

@@ -1,8 +1,12 @@
 -- The one date everything is computed as of. Exactly one row; every other intermediate
 -- model cross-joins it.
--- var as_of wins when set ('YYYY-MM-DD'); else the latest event date in staging: the
--- latest activity-log row, Task, Event or Gong call (the same default the runner uses).
-{%- set as_of_var = var('as_of', none) %}
+-- An explicit as_of wins when set ('YYYY-MM-DD'): the environment variable
+-- COACHING_DBT_AS_OF (Dagster and `coaching run` set it), else the dbt var as_of (for a
+-- hand-run `dbt build --vars`). It is an environment variable, not a var, so that nightly
+-- runs with a new date keep dbt's partial parsing (a changed --vars re-parses the whole
+-- project; a changed env_var re-parses this file only). Else the latest event date in
+-- staging: the latest activity-log row, Task, Event or Gong call.
+{%- set as_of_var = env_var('COACHING_DBT_AS_OF', '') or var('as_of', none) %}
 with latest_event_dates as (
     select max(activity_date) as latest_date from {{ ref('stg_activity__activities') }}
     union all
