@@ -51,6 +51,11 @@ docs: setup
 	@test -f data/warehouse/coaching.duckdb || $(MAKE) run
 	$(BIN)/coaching docs
 
+# The benchmark: ingestion, dbt build, coaching, digests and an incremental nightly run against
+# their DuckDB floors; landing zone cached in data/bench/, results in bench/results/$(SCALE).json.
+bench: setup
+	$(BIN)/python -m bench --scale $(SCALE)
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check coaching_pipeline assets_tests
 

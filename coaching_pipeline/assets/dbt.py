@@ -3,7 +3,9 @@
 
 
 import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Output
@@ -69,6 +71,23 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
         yield event
     if not invocation.is_successful():
         raise RuntimeError(f"dbt build failed: {_failures(invocation) or invocation.get_error()}")
+    _keep_partial_parse(invocation.target_path)
+
+
+def _keep_partial_parse(run_target: Path) -> None:
+    """dagster-dbt seeds each run's target folder with the project's partial_parse.msgpack
+    but never hands the newer one back: without this, every night re-parses whatever changed
+    since `make setup` (the attached path, as_of), 6-15 s. Only one dbt run writes at a time
+    (the writer pool), and the replace is atomic."""
+    source = run_target / "partial_parse.msgpack"
+    if not source.exists():
+        return
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    target = target if target.is_absolute() else DBT_PROJECT.project_dir / target
+    target.mkdir(parents=True, exist_ok=True)
+    staging = target / ".partial_parse.msgpack.tmp"
+    shutil.copyfile(source, staging)
+    os.replace(staging, target / "partial_parse.msgpack")
 
 
 def _failures(invocation) -> str:

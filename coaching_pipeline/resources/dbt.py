@@ -19,7 +19,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from ..config import DBT_PROJECT_DIR, settings
+from ..config import DBT_PROJECT_DIR, resolve_paths, settings
 from ..ingest.objects import to_snake
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -47,8 +47,10 @@ def ensure_manifest() -> Path:
     manifest = DBT_PROJECT.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return manifest
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    env.setdefault("COACHING_WAREHOUSE", str(DBT_PROJECT_DIR.parent / "data/warehouse/coaching.duckdb"))
+    # Parsed against the warehouse the runs will attach: the path is part of dbt's profile,
+    # and a different one makes the first nightly run re-parse everything.
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "COACHING_WAREHOUSE": str(resolve_paths().warehouse)}
     subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", json.dumps(dbt_vars())],
