@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 LEDGER = "raw._loaded_files"
 QUARANTINE = "raw.quarantine"
+# Per file, inside its transaction: the stored rows whose key the file delivers again.
+_STORED = "temp._upsert_stored"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -293,19 +295,37 @@ class Loader:
 
     def _upsert(self, incoming: pl.DataFrame) -> int:
         """Insert the file's rows; a row replaces an existing one with the same key when its
-        version is newer or the same (later file). Returns the rows inserted."""
-        con, table = self.con, self.obj.table
-        on = " AND ".join(f"r.{k} = i.{k}" for k in self.obj.key)
+        version is newer or the same (later file). Returns the rows inserted.
+
+        The raw table is probed once, for the stored rows whose key the file delivers again
+        (none, for most pages of calls and activities); the replace-or-keep decision is then
+        taken against that small set, never by joining the whole (growing) table twice."""
+        con, table, key = self.con, self.obj.table, self.obj.key
+        on = " AND ".join(f"r.{k} = i.{k}" for k in key)
+        newer = _version_newer_or_same(self.obj, "i", "r")
+        kept = ", ".join(dict.fromkeys(f"r.{c}" for c in (*key, *self.obj.version_columns, "_source_file")))
         con.register("_incoming", incoming)
         try:
+            matched = con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_STORED} AS SELECT r.rowid AS _rowid, {kept} "
+                f"FROM {table} AS r SEMI JOIN _incoming AS i ON {on}"
+            ).fetchone()[0]
+            if not matched:
+                con.execute(f"DROP TABLE {_STORED}")
+                inserted = con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming").fetchone()[0]
+                return int(inserted)
+            # The stored versions that lose leave the raw table (by rowid) and the matched set,
+            # which then holds exactly the stored rows that stay.
             con.execute(
-                f"DELETE FROM {table} AS r USING _incoming AS i "
-                f"WHERE {on} AND {_version_newer_or_same(self.obj, 'i', 'r')}"
+                f"DELETE FROM {table} WHERE rowid IN "
+                f"(SELECT r._rowid FROM {_STORED} AS r JOIN _incoming AS i ON {on} WHERE {newer})"
             )
+            con.execute(f"DELETE FROM {_STORED} AS r USING _incoming AS i WHERE {on} AND {newer}")
             inserted = con.execute(
                 f"INSERT INTO {table} BY NAME SELECT i.* FROM _incoming AS i "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS r WHERE {on})"
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_STORED} AS r WHERE {on})"
             ).fetchone()[0]
+            con.execute(f"DROP TABLE {_STORED}")
         finally:
             con.unregister("_incoming")
         return int(inserted)
