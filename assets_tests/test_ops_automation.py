@@ -255,3 +255,15 @@ def test_every_raw_asset_has_a_freshness_check_and_a_sensor_evaluates_them():
     raw = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "raw"}
     assert {AssetCheckKey(k, "freshness_check") for k in raw} <= checks
     assert "raw_freshness_sensor" in {s.name for s in defs.sensors}
+
+
+@pytest.mark.parametrize("as_of, month", [
+    ("2026-11-13", "2026-10-01"),  # mid-month: the previous month is the last complete one
+    ("2026-11-30", "2026-11-01"),  # the month's last day completes it
+    ("2026-01-01", "2025-12-01"),  # across the year
+    ("2024-02-29", "2024-02-01"),  # leap day
+])
+def test_coaching_run_renders_the_last_complete_month(as_of, month):
+    from coaching_pipeline.runner import digest_month
+
+    assert digest_month(dt.date.fromisoformat(as_of)).isoformat() == month
