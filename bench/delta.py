@@ -224,6 +224,13 @@ def _numbered(pattern: str, folder: Path) -> list[Path]:
     return sorted((p for p in folder.glob("*.json") if rx.match(p.name)), reverse=True)
 
 
+def _write_page(out: Path, name: str, payload: str, records: list) -> dict[str, int]:
+    """Write one Gong page into <out>/gong; returns {landing path: records}."""
+    target = out / "gong" / name
+    target.write_text(json.dumps(_page(payload, records), separators=(",", ":")), encoding="utf-8")
+    return {f"gong/{name}": len(records)}
+
+
 def _page(payload: str, records: list) -> dict:
     """One Gong response page (requestId, records, then the payload array)."""
     return {"requestId": f"bench-{payload}",
@@ -266,9 +273,7 @@ def _gong(source: Path, out: Path, day: dt.date, new: dt.date) -> dict[str, int]
         call["metaData"] = meta
     written = {}
     (out / "gong").mkdir(parents=True, exist_ok=True)
-    target = out / "gong" / f"calls_{new.isoformat()}.json"
-    target.write_text(json.dumps(_page("calls", unique), separators=(",", ":")), encoding="utf-8")
-    written[f"gong/{target.name}"] = len(unique)
+    written.update(_write_page(out, f"calls_{new.isoformat()}.json", "calls", unique))
 
     transcripts = []
     for path in _numbered(r"^transcripts_\d{4}\.json$", gong):
@@ -279,9 +284,7 @@ def _gong(source: Path, out: Path, day: dt.date, new: dt.date) -> dict[str, int]
                 transcripts.append(t)
         if len(transcripts) >= len(new_ids):
             break
-    target = out / "gong" / f"transcripts_{new.isoformat()}.json"
-    target.write_text(json.dumps(_page("callTranscripts", transcripts), separators=(",", ":")), encoding="utf-8")
-    written[f"gong/{target.name}"] = len(transcripts)
+    written.update(_write_page(out, f"transcripts_{new.isoformat()}.json", "callTranscripts", transcripts))
 
     answered = []
     for path in _numbered(r"^answered_scorecards_\d{4}\.json$", gong):
@@ -299,7 +302,5 @@ def _gong(source: Path, out: Path, day: dt.date, new: dt.date) -> dict[str, int]
         for f in ("callStartTime", "reviewTime"):
             if isinstance(a.get(f), str):
                 a[f] = _shift_text(a[f])
-    target = out / "gong" / f"answered_scorecards_{new.isoformat()}.json"
-    target.write_text(json.dumps(_page("answeredScorecards", answered), separators=(",", ":")), encoding="utf-8")
-    written[f"gong/{target.name}"] = len(answered)
+    written.update(_write_page(out, f"answered_scorecards_{new.isoformat()}.json", "answeredScorecards", answered))
     return written

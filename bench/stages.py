@@ -124,15 +124,12 @@ def _loaded_since(paths, since: dt.datetime) -> dict:
 
 
 def _model_rows(paths) -> dict[str, int]:
-    from coaching_pipeline.db import open_warehouse
+    from coaching_pipeline.db import open_warehouse, table_row_counts
 
     con = open_warehouse(paths.warehouse, read_only=True)
     try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = 'warehouse' "
-            "and table_schema in ('staging', 'intermediate', 'marts') order by 1, 2"
-        ).fetchall()
-        return {f"{s}.{t}": con.execute(f'select count(*) from {s}."{t}"').fetchone()[0] for s, t in tables}
+        counts = table_row_counts(con, ["staging", "intermediate", "marts"])
+        return {f"{s}.{t}": rows for (s, t), rows in counts.items()}
     finally:
         con.close()
 

@@ -22,3 +22,15 @@ def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.D
     con.execute(f"ATTACH '{quoted}' AS {ALIAS}{' (READ_ONLY)' if read_only else ''}")
     con.execute(f"USE {ALIAS}")
     return con
+
+
+def table_row_counts(con: duckdb.DuckDBPyConnection, schemas: list[str] | None = None) -> dict[tuple[str, str], int]:
+    """{(schema, table): rows} of the warehouse's tables, by schema then table name: the
+    given schemas, else every schema but `main`."""
+    where = f"table_schema in ({', '.join('?' for _ in schemas)})" if schemas else "table_schema <> 'main'"
+    tables = con.execute(
+        f"select table_schema, table_name from information_schema.tables where table_catalog = '{ALIAS}' "
+        f"and {where} order by 1, 2",
+        schemas or [],
+    ).fetchall()
+    return {(s, t): con.execute(f'select count(*) from {s}."{t}"').fetchone()[0] for s, t in tables}

@@ -18,7 +18,7 @@ from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from .config import RunPaths, settings
-from .db import open_warehouse
+from .db import open_warehouse, table_row_counts
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
 
 
@@ -124,16 +124,11 @@ def report(paths: RunPaths, echo=print) -> None:
         return
     con = open_warehouse(paths.warehouse, read_only=True)
     try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema not in ('information_schema', 'main') order by 1, 2"
-        ).fetchall()
         schema = None
-        for table_schema, table in tables:
+        for (table_schema, table), rows in table_row_counts(con).items():
             if table_schema != schema:
                 schema = table_schema
                 echo(f"  {schema}")
-            rows = con.execute(f'select count(*) from {table_schema}."{table}"').fetchone()[0]
             echo(f"    {table:<44} {rows:>12,}")
         failed = con.execute(
             "select distinct file, error from raw._loaded_files f where status = 'failed' "

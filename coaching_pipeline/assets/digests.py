@@ -3,6 +3,8 @@ manager digests and SLM notices (coaching contract, "Monthly digests") into
 <output_dir>/digests/YYYY-MM/ with a manifest. It writes the warehouse (the AI narrative's
 cache, coaching.llm_cache), so it runs in the single-writer pool."""
 
+from collections import Counter
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -73,7 +75,9 @@ def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "render_seconds": round(sum(r.seconds for r in results), 2),
             "narrative_ai": sum(n.ai for n in stats),
             "narrative_template": sum(n.template for n in stats),
-            "narrative_fallback_reasons": MetadataValue.json(_sum_counts(n.fallback_reasons for n in stats)),
+            "narrative_fallback_reasons": MetadataValue.json(
+                dict(sorted(sum((Counter(n.fallback_reasons) for n in stats), Counter()).items()))
+            ),
             "llm_model": stats[-1].model if stats[-1].enabled else "none (no ANTHROPIC_API_KEY)",
             "llm_api_requests": sum(n.api_requests for n in stats),
             "llm_cache_hits": sum(n.cache_hits for n in stats),
@@ -81,11 +85,3 @@ def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "llm_output_tokens": sum(n.output_tokens for n in stats),
         }
     )
-
-
-def _sum_counts(counts) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for count in counts:
-        for reason, n in count.items():
-            total[reason] = total.get(reason, 0) + n
-    return dict(sorted(total.items()))
