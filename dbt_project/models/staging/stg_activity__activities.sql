@@ -1,10 +1,20 @@
 -- One row per activity-log row: the key is (source, activity_id), already unique in raw.
 -- activity_key joins the two into one column for convenience.
+-- Incremental: only the raw rows loaded since the last build (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 with activities_with_type as (
     select
         *,
         lower({{ clean_text('activity_type') }}) as activity_type_lower
     from {{ source('raw', 'activities') }}
+    where {{ loaded_since_last_build() }}
 )
 
 select
@@ -29,5 +39,6 @@ select
     {{ clean_id('opportunity_id') }} as opportunity_id,
     duration_seconds,
     {{ clean_text('direction') }} as direction,
-    {{ clean_text('outcome') }} as outcome
+    {{ clean_text('outcome') }} as outcome,
+    _loaded_at
 from activities_with_type

@@ -3,9 +3,23 @@
 -- Grain: call_id + object_type + object_id. The same object can be listed more than once
 -- (several context systems, or both the "Now" and the "TimeOfCall" snapshot); it is kept
 -- once, preferring the Salesforce entry, then the "Now" snapshot.
+-- Incremental: only the calls loaded since the last build; all rows of a re-delivered call
+-- are replaced, and the post-hook drops the rows its new version no longer lists
+-- (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_superseded_call_rows() }}"]
+    )
+}}
+
 with context_lists as (
     select
         call_id,
+        _loaded_at,
         -- Parse only the context array (see stg_gong__calls on why a partial structure).
         -- Field values are strings or numbers: read as text.
         from_json(
@@ -16,11 +30,13 @@ with context_lists as (
                                         "fields": [{"name": "VARCHAR", "value": "VARCHAR"}]}]}]}'
         ).context as context
     from {{ source('raw', 'gong_calls') }}
+    where {{ loaded_since_last_build() }}
 ),
 
 context_systems as (
     select
         call_id,
+        _loaded_at,
         unnest(context) as context_entry,
         generate_subscripts(context, 1) as context_position
     from context_lists
@@ -29,6 +45,7 @@ context_systems as (
 context_objects as (
     select
         call_id,
+        _loaded_at,
         context_entry.system as crm_system,
         context_position,
         unnest(context_entry.objects) as crm_object,
@@ -40,6 +57,7 @@ context_objects as (
 context_objects_flat as (
     select
         call_id,
+        _loaded_at,
         crm_object.objectType as object_type,
         crm_object.objectId as object_id,
         -- The record's Name field as Gong saw it (Account and Opportunity carry one).
@@ -59,7 +77,8 @@ select
     object_id,
     object_name,
     crm_system,
-    timing
+    timing,
+    _loaded_at
 from context_objects_flat
 qualify row_number() over (
     partition by call_id, object_type, object_id

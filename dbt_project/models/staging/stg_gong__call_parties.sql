@@ -4,9 +4,23 @@
 -- kept once (first listing).
 -- Machine-generated values (ids, affiliation) are taken as delivered; only the
 -- human-entered ones (email, name, title) are trimmed.
+-- Incremental: only the calls loaded since the last build; all rows of a re-delivered call
+-- are replaced, and the post-hook drops the rows its new version no longer lists
+-- (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_superseded_call_rows() }}"]
+    )
+}}
+
 with party_lists as (
     select
         call_id,
+        _loaded_at,
         -- Parse only the parties array (see stg_gong__calls on why a partial structure).
         from_json(
             record,
@@ -18,11 +32,13 @@ with party_lists as (
             }]}'
         ).parties as parties
     from {{ source('raw', 'gong_calls') }}
+    where {{ loaded_since_last_build() }}
 ),
 
 parties as (
     select
         call_id,
+        _loaded_at,
         unnest(parties) as party,
         generate_subscripts(parties, 1) as party_position
     from party_lists
@@ -33,6 +49,7 @@ parties as (
 parties_with_crm_objects as (
     select
         call_id,
+        _loaded_at,
         party,
         party_position,
         flatten(list_transform(party.context, lambda c: c.objects)) as crm_objects
@@ -44,6 +61,7 @@ parties_with_crm_objects as (
 parties_flat as (
     select
         call_id,
+        _loaded_at,
         party_position,
         party.id as party_id,
         {{ clean_text('party.emailAddress') }} as email,
@@ -71,6 +89,7 @@ select
     user_id,
     speaker_id,
     contact_id,
-    salesforce_user_id
+    salesforce_user_id,
+    _loaded_at
 from parties_flat
 qualify row_number() over (partition by call_id, party_id order by party_position) = 1

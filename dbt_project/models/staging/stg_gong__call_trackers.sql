@@ -5,9 +5,23 @@
 -- kept (adding them could double-count the same mentions).
 -- At scale this is the largest staging table (calls x trackers), so values are taken as
 -- Gong delivers them, without per-value trimming.
+-- Incremental: only the calls loaded since the last build; all rows of a re-delivered call
+-- are replaced, and the post-hook drops the rows its new version no longer lists
+-- (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_superseded_call_rows() }}"]
+    )
+}}
+
 with tracker_lists as (
     select
         call_id,
+        _loaded_at,
         -- Parse only the trackers array (see stg_gong__calls on why a partial structure).
         from_json(
             record,
@@ -15,11 +29,13 @@ with tracker_lists as (
                                         "type": "VARCHAR", "count": "DOUBLE"}]}}'
         ).content.trackers as trackers
     from {{ source('raw', 'gong_calls') }}
+    where {{ loaded_since_last_build() }}
 ),
 
 trackers as (
     select
         call_id,
+        _loaded_at,
         unnest(trackers) as tracker
     from tracker_lists
 )
@@ -29,7 +45,9 @@ select
     tracker.name as tracker_name,
     max(tracker.id) as tracker_id,
     max(tracker.type) as tracker_type,
-    max(cast(tracker.count as bigint)) as tracker_count
+    max(cast(tracker.count as bigint)) as tracker_count,
+    -- One value per call: every row of a call comes from its one raw record.
+    any_value(_loaded_at) as _loaded_at
 from trackers
 where tracker.name is not null
 group by call_id, tracker.name

@@ -5,6 +5,16 @@
 -- Speed: the record (context, parties, trackers, ...) is by far the biggest column. It is
 -- parsed once per row with from_json and a partial structure naming only the fields read
 -- here (the rest of the document is skipped), instead of one JSON path lookup per stat.
+-- Incremental: only the calls loaded since the last build (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with calls_with_interaction as (
     select
         *,
@@ -16,6 +26,7 @@ with calls_with_interaction as (
             }}'
         ).interaction as interaction
     from {{ source('raw', 'gong_calls') }}
+    where {{ loaded_since_last_build() }}
 )
 
 select
@@ -43,5 +54,6 @@ select
     list_filter(interaction.interactionStats, lambda s: s.name = 'Interactivity')[1].value as interactivity,
     list_filter(interaction.interactionStats, lambda s: s.name = 'Patience')[1].value as patience_s,
     cast(interaction.questions.companyCount as bigint) as questions_company_count,
-    cast(interaction.questions.nonCompanyCount as bigint) as questions_non_company_count
+    cast(interaction.questions.nonCompanyCount as bigint) as questions_non_company_count,
+    _loaded_at
 from calls_with_interaction

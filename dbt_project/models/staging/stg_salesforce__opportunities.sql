@@ -35,5 +35,7 @@ select
     {{ clean_text(adapter.quote(meddpicc['paper_process'])) }} as meddpicc_paper_process,
     {{ clean_text(adapter.quote(meddpicc['identify_pain'])) }} as meddpicc_identify_pain,
     {{ clean_text(adapter.quote(meddpicc['champion'])) }} as meddpicc_champion,
-    {{ clean_text(adapter.quote(meddpicc['competition'])) }} as meddpicc_competition
+    {{ clean_text(adapter.quote(meddpicc['competition'])) }} as meddpicc_competition,
+    -- When the loader wrote the record (int_activities rebuilds what a change touches).
+    _loaded_at
 from live_opportunities

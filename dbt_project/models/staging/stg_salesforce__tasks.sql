@@ -1,8 +1,21 @@
 -- One row per Salesforce Task (logged call, email, to-do) that is not soft-deleted.
+-- Incremental: only the raw rows loaded since the last build; the post-hook drops records
+-- soft-deleted since (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='task_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_soft_deleted('task', 'task_id') }}"]
+    )
+}}
+
 with live_tasks as (
     select *
     from {{ source('raw', 'task') }}
     where {{ is_not_soft_deleted() }}
+      and {{ loaded_since_last_build() }}
 )
 
 select
@@ -21,5 +34,6 @@ select
     {{ clean_id('account_id') }} as account_id,
     call_duration_in_seconds as call_duration_seconds,
     {{ clean_text('call_type') }} as call_type,
-    created_date as created_at
+    created_date as created_at,
+    _loaded_at
 from live_tasks

@@ -20,5 +20,7 @@ select
     {{ clean_text(adapter.quote(var('role_field'))) }} as sales_role_field,
     created_date as created_at,
     cast(created_date as date) as created_date,
-    last_modified_date as last_modified_at
+    last_modified_date as last_modified_at,
+    -- When the loader wrote the record (int_activities rebuilds what a change touches).
+    _loaded_at
 from live_users

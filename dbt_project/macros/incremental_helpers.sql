@@ -1,0 +1,64 @@
+{#- Incremental builds over the raw layer.
+
+    Every raw row carries _loaded_at, the time the loader wrote it; a re-delivered record that
+    wins replaces the stored one with a new _loaded_at, and raw never loses a row otherwise
+    (soft deletes are flags). So "what changed since the last build" is exactly the raw rows
+    with _loaded_at at or after the newest _loaded_at already built. The big staging models
+    and int_activities build only those (delete+insert on their key); a first build, or
+    `dbt build --full-refresh`, builds everything. -#}
+
+{#- The newest _loaded_at already in this model's table, as a SQL timestamp literal, read
+    when the model runs: a constant lets DuckDB skip raw row groups by their min/max (raw is
+    appended in load order), which a subquery in the filter would not. -#}
+{% macro loaded_watermark(column='_loaded_at') -%}
+    {%- set watermark = none -%}
+    {%- if execute and is_incremental() -%}
+        {%- set result = run_query("select max(" ~ column ~ ") from " ~ this) -%}
+        {%- set watermark = result.columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if watermark is none -%}
+        timestamp '0001-01-01'
+    {%- else -%}
+        timestamp '{{ watermark }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Filter for a model's source rows: all of them on a full build, else those loaded at or
+    after the watermark (>=: rows loaded in the same instant are rebuilt, never missed; the
+    delete+insert makes a repeat harmless). -#}
+{% macro loaded_since_last_build(column='_loaded_at') -%}
+    {%- if is_incremental() -%}
+        {{ column }} >= {{ loaded_watermark() }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: drop the rows whose raw record is now soft-deleted. The batch skips deleted
+    rows, so a record deleted after it was built would otherwise stay. -#}
+{% macro delete_soft_deleted(source_table, key_column, raw_key='id') -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ key_column }} in (
+        select {{ raw_key }} from {{ source('raw', source_table) }}
+        where not {{ is_not_soft_deleted() }}
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of the models that unnest a Gong call's lists (parties, trackers, context): the
+    batch replaces every row of a re-delivered call, but a call delivered again with an empty
+    list adds no row to replace the old ones. A row older than its call's raw record is such a
+    leftover. -#}
+{% macro delete_superseded_call_rows() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as built
+    using {{ source('raw', 'gong_calls') }} as calls
+    where built.call_id = calls.call_id
+      and calls._loaded_at > built._loaded_at
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
