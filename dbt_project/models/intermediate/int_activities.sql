@@ -1,6 +1,36 @@
 -- One row per activity dated on or before as_of: Salesforce Tasks and Events and the
 -- activity log, classified per the landing-zone table. Gong calls are conversations, not
 -- activities, and are not here (see int_gong_calls).
+--
+-- Incremental (delete+insert on activity_key; macros/incremental_helpers.sql explains the
+-- raw _loaded_at watermark). A run rebuilds only the activities a change since the last
+-- build can touch:
+--   - source rows loaded since (new, re-delivered, edited);
+--   - rows dated after the latest built day, which as_of moving forward lets in;
+--   - Tasks and Events whose WhatId is an opportunity loaded since (it may now link);
+--   - activity-log rows matched by email to a user loaded since, or whose matched user
+--     changed or is gone (the match may now differ).
+-- The post-hooks remove what a batch cannot: days after as_of (as_of moved back), Tasks and
+-- Events deleted since, and links to opportunities deleted since. `dbt build --full-refresh`
+-- rebuilds it all; assets_tests/test_incremental.py checks both give the same table.
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where activity_date > (select as_of from {{ ref('int_as_of') }})",
+            "delete from {{ this }}
+             where (origin = 'task' and source_id not in (select task_id from {{ ref('stg_salesforce__tasks') }}))
+                or (origin = 'event' and source_id not in (select event_id from {{ ref('stg_salesforce__events') }}))",
+            "update {{ this }} set opportunity_id = null
+             where origin in ('task', 'event')
+               and opportunity_id not in (select opportunity_id from {{ ref('stg_salesforce__opportunities') }})"
+        ]
+    )
+}}
+
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
@@ -8,6 +38,54 @@ with as_of as (
 opportunities as (
     select opportunity_id from {{ ref('stg_salesforce__opportunities') }}
 ),
+
+-- The newest raw load any source of this model had seen when it was built; stored on
+-- every row, so the next run knows what is new.
+loaded_through as (
+    select greatest(
+        (select max(_loaded_at) from {{ ref('stg_salesforce__tasks') }}),
+        (select max(_loaded_at) from {{ ref('stg_salesforce__events') }}),
+        (select max(_loaded_at) from {{ ref('stg_activity__activities') }}),
+        (select max(_loaded_at) from {{ ref('stg_salesforce__users') }}),
+        (select max(_loaded_at) from {{ ref('stg_salesforce__opportunities') }})
+    ) as loaded_through
+),
+{% if is_incremental() %}
+-- What the last build had seen, and its latest activity day.
+last_build as (
+    select
+        coalesce(max(_loaded_through), timestamp '0001-01-01') as loaded_through,
+        coalesce(max(activity_date), date '0001-01-01') as latest_date
+    from {{ this }}
+),
+
+new_opportunities as (
+    select opportunity_id
+    from {{ ref('stg_salesforce__opportunities') }}
+    where _loaded_at > (select loaded_through from last_build)
+),
+
+changed_users as (
+    select user_id, email_lower
+    from {{ ref('stg_salesforce__users') }}
+    where _loaded_at > (select loaded_through from last_build)
+),
+
+-- Activity-log rows whose rep came from the email match and whose matched user changed
+-- or is gone.
+rematched_log_rows as (
+    select built.source_id
+    from {{ this }} as built
+    inner join {{ ref('stg_activity__activities') }} as log
+        on built.source_id = log.activity_key
+    where built.origin = 'activity_log'
+      and log.rep_id is null
+      and (
+          built.rep_id in (select user_id from changed_users)
+          or built.rep_id not in (select user_id from {{ ref('stg_salesforce__users') }})
+      )
+),
+{% endif %}
 
 -- Salesforce user of each email (active first, then smallest id): activity-log rows that
 -- name their rep by email only.
@@ -38,8 +116,14 @@ tasks as (
         subject,
         what_id,
         who_id as contact_id,
-        account_id
+        account_id,
+        _loaded_at
     from {{ ref('stg_salesforce__tasks') }}
+    {%- if is_incremental() %}
+    where _loaded_at > (select loaded_through from last_build)
+       or activity_date > (select latest_date from last_build)
+       or what_id in (select opportunity_id from new_opportunities)
+    {%- endif %}
 ),
 
 events as (
@@ -58,8 +142,14 @@ events as (
         subject,
         what_id,
         who_id as contact_id,
-        account_id
+        account_id,
+        _loaded_at
     from {{ ref('stg_salesforce__events') }}
+    {%- if is_incremental() %}
+    where _loaded_at > (select loaded_through from last_build)
+       or activity_date > (select latest_date from last_build)
+       or what_id in (select opportunity_id from new_opportunities)
+    {%- endif %}
 ),
 
 salesforce_activities as (
@@ -85,9 +175,16 @@ activity_log as (
         cast(null as varchar) as subject,
         log.contact_id,
         log.account_id,
-        log.opportunity_id
+        log.opportunity_id,
+        log._loaded_at
     from {{ ref('stg_activity__activities') }} as log
     left join users_by_email on log.rep_email_lower = users_by_email.email_lower
+    {%- if is_incremental() %}
+    where log._loaded_at > (select loaded_through from last_build)
+       or log.activity_date > (select latest_date from last_build)
+       or log.rep_email_lower in (select email_lower from changed_users)
+       or log.activity_key in (select source_id from rematched_log_rows)
+    {%- endif %}
 ),
 
 all_activities as (
@@ -108,6 +205,8 @@ select
     subject,
     opportunity_id,
     contact_id,
-    account_id
-from all_activities, as_of
+    account_id,
+    _loaded_at,
+    loaded_through.loaded_through as _loaded_through
+from all_activities, as_of, loaded_through
 where all_activities.activity_date <= as_of.as_of
