@@ -1,7 +1,8 @@
 """marts.rep_activities on a hand-written landing zone: the dense day grid of each seller,
 the activity classification, business and low days, and the incremental build (a nightly
-run with one more day keeps rows older than the lookback window; a full refresh gives the
-same rows; a run for an earlier as_of drops the later days).
+run with one more day writes only new rows and rows whose counts changed, late activities
+included; a full refresh gives the same rows; a run for an earlier as_of drops the later
+days).
 
 Calendar used: 2025-02-28 is a Friday, 2025-03-01/02 and 03-08/09 are weekends,
 2025-03-12 (AS_OF) is a Wednesday and 2025-03-13 (NEXT_DAY) a Thursday."""
@@ -101,12 +102,13 @@ def write_landing(landing) -> None:
     ])
 
 
-# The next night's extract: one more day for R1, an email of 03-10 that arrived late (inside
-# the 7-day lookback), and R3's first activity ever, dated 03-01 (before the lookback).
+# The next night's extract: one more day for R1, an email of 03-10 and a call of 03-03 that
+# arrived late, and R3's first activity ever, dated 03-01.
 NEXT_DAY_FILE = [
     *log_rows("c1-", R1, "call", "2025-03-13T09:00:00Z", n=2),
     *log_rows("c2-", R1, "email", "2025-03-10T09:00:00Z"),
     *log_rows("c3-", R3, "meeting", "2025-03-01T09:00:00Z"),
+    *log_rows("c4-", R1, "call", "2025-03-03T09:00:00Z"),
 ]
 
 
@@ -128,6 +130,9 @@ R1_DAYS = {
     d("2025-03-11"): counts(meeting=1),
 }
 R2_DAYS = {d("2025-03-10"): counts(call=2)}
+# R1's days the late file changes.
+R1_LATE = {d("2025-03-10"): counts(email=1), d("2025-03-03"): counts(call=3, email=2, meeting=1, demo=2, social=1,
+                                                                       task=1, other=1)}
 
 
 def dense(rep: str, first: dt.date, last: dt.date, days: dict) -> dict:
@@ -210,31 +215,30 @@ def test_activity_count_business_and_low_days(built):
     ]
 
 
-def test_incremental_run_keeps_rows_older_than_the_lookback(built):
+def test_incremental_run_writes_only_new_and_changed_rows(built):
     first, incremental, *_ = built
-    # The table's latest day was 03-12, so the run rebuilds 03-12 - 7 = 03-05 .. 03-13.
-    rebuilt_from = d("2025-03-05")
-    kept = {key: row for key, row in incremental.items() if key[0] == R1 and key[1] < rebuilt_from}
-    assert sorted(day for _, day in kept) == [d("2025-02-28"), d("2025-03-01"), d("2025-03-02"),
-                                             d("2025-03-03"), d("2025-03-04")]
-    assert all(row[-1] == AS_OF for row in kept.values())
+    written = {key for key, row in incremental.items() if row[-1] == NEXT_DAY}
+    # R1: the two late days and the new day; R2: its new (empty) day; R3 is new: all its rows.
+    assert written == (
+        {(R1, d("2025-03-03")), (R1, d("2025-03-10")), (R1, NEXT_DAY), (R2, NEXT_DAY)}
+        | set(dense(R3, d("2025-03-01"), NEXT_DAY, {}))
+    )
+    kept = {key: row for key, row in incremental.items() if key not in written}
     assert kept == {key: first[key] for key in kept}
-    assert {row[-1] for key, row in incremental.items() if key[1] >= rebuilt_from} == {NEXT_DAY}
-    # R3 is new in the table: built whole, from its first activity (before the window).
-    assert {row[-1] for key, row in incremental.items() if key[0] == R3} == {NEXT_DAY}
+    assert {row[-1] for row in kept.values()} == {AS_OF}
 
 
 def test_incremental_run_counts_the_new_day_and_the_late_activity(built):
     _, incremental, *_ = built
     expected = (
-        dense(R1, d("2025-02-28"), NEXT_DAY,
-              R1_DAYS | {d("2025-03-10"): counts(email=1), d("2025-03-13"): counts(call=2)})
+        dense(R1, d("2025-02-28"), NEXT_DAY, R1_DAYS | R1_LATE | {d("2025-03-13"): counts(call=2)})
         | dense(R2, d("2025-03-10"), NEXT_DAY, R2_DAYS)
         | dense(R3, d("2025-03-01"), NEXT_DAY, {d("2025-03-01"): counts(meeting=1)})
     )
     assert len(expected) == 14 + 4 + 13
     assert type_counts(incremental) == expected
     assert incremental[(R1, d("2025-03-13"))][7:10] == (2, True, True)
+    assert incremental[(R1, d("2025-03-03"))][7:10] == (8, True, False)
     assert incremental[(R3, d("2025-03-01"))][7:10] == (1, False, False)
 
 
@@ -245,14 +249,13 @@ def test_full_refresh_gives_the_same_rows(built):
 
 
 def test_an_incremental_run_for_an_earlier_as_of_drops_the_later_days(built):
-    *_, back = built
-    # The table ended on 03-13; as of 03-12 the run rebuilds 03-12 - 7 = 03-05 .. 03-12 and
-    # deletes 03-13. The late activities of the second file (dated before 03-12) stay.
+    *_, refreshed, back = built
+    # The table ended on 03-13; as of 03-12 the run deletes 03-13. The late activities of the
+    # second file (dated before 03-12) stay; no count changed, so no other row is written.
     expected = (
-        dense(R1, d("2025-02-28"), AS_OF, R1_DAYS | {d("2025-03-10"): counts(email=1)})
+        dense(R1, d("2025-02-28"), AS_OF, R1_DAYS | R1_LATE)
         | dense(R2, d("2025-03-10"), AS_OF, R2_DAYS)
         | dense(R3, d("2025-03-01"), AS_OF, {d("2025-03-01"): counts(meeting=1)})
     )
     assert type_counts(back) == expected
-    assert {row[-1] for key, row in back.items() if key[1] < d("2025-03-05")} == {NEXT_DAY}
-    assert {row[-1] for key, row in back.items() if key[1] >= d("2025-03-05")} == {AS_OF}
+    assert back == {key: row for key, row in refreshed.items() if key[1] <= AS_OF}

@@ -85,7 +85,6 @@ class MartSettings(_Strict):
     coaching_gap_threshold: float = Field(ge=0)
     low_activity_day_threshold: int = Field(ge=0)
     activity_window_days: int = Field(ge=1)
-    activity_lookback_days: int = Field(ge=0)
 
 
 class DealHealthPoints(_Strict):

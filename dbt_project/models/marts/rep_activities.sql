@@ -1,12 +1,13 @@
 -- One row per seller per day, from the seller's first activity date up to as_of (dense:
 -- days without activity are rows of zeros), with the day's activities by type.
 --
--- Incremental (delete+insert on rep_id, activity_date): a run rebuilds only the days from
--- (the latest activity_date already in the table - var activity_lookback_days) to as_of,
--- so a nightly run does not rebuild history while activities that arrive a few days late
--- are still counted. A seller not yet in the table is built from their first activity.
--- The post-hook removes rows the new run no longer wants: days after as_of (as_of moved
--- back) and users who are no longer sellers. `dbt build --full-refresh` rebuilds it all.
+-- Incremental (delete+insert on rep_id, activity_date): every run computes the whole grid
+-- (an aggregation of int_activities, cheap) but writes only the rows that are new or whose
+-- counts changed, so a nightly run does not rewrite history while an activity that arrives
+-- late, however late, is counted. The post-hooks remove rows the new grid no longer has:
+-- days after as_of (as_of moved back), users who are no longer sellers and days before a
+-- seller's first activity (it was deleted). `dbt build --full-refresh` gives the same rows
+-- (assets_tests/test_incremental.py).
 {{
     config(
         materialized='incremental',
@@ -16,11 +17,16 @@
         post_hook=[
             "delete from {{ this }}
              where activity_date > (select as_of from {{ ref('int_as_of') }})
-                or rep_id not in (select user_id from {{ ref('int_users') }} where is_seller)"
+                or rep_id not in (select user_id from {{ ref('int_users') }} where is_seller)",
+            "delete from {{ this }} as built
+             where built.activity_date < coalesce(
+                 (select min(activities.activity_date) from {{ ref('int_activities') }} as activities
+                  where activities.rep_id = built.rep_id),
+                 date '9999-12-31'
+             )"
         ]
     )
 }}
-{%- set lookback_days = var('activity_lookback_days') | int %}
 {%- set low_day_threshold = var('low_activity_day_threshold') | int %}
 {%- set activity_types = ['call', 'email', 'meeting', 'demo', 'social', 'task', 'other'] %}
 
@@ -49,47 +55,14 @@ first_activities as (
     group by rep_id
 ),
 
-{% if is_incremental() %}
--- Rows already in the table: each seller's latest built day ...
-already_built as (
-    select rep_id, max(activity_date) as last_built_date
-    from {{ this }}
-    group by rep_id
-),
-
--- ... and the first day to rebuild: the latest day in the table (never later than as_of)
--- minus the lookback.
-rebuild_window as (
-    select least(max(built.activity_date), any_value(as_of.as_of)) - {{ lookback_days }} as rebuild_from
-    from {{ this }} as built, as_of
-),
-{% endif %}
-
--- The days to (re)build per seller.
+-- The days of each seller: from their first activity to as_of.
 rep_ranges as (
     select
         first_activities.rep_id,
-        {%- if is_incremental() %}
-        case
-            -- New seller: their whole history.
-            when already_built.rep_id is null then first_activities.first_activity_date
-            -- Known seller: the lookback window, or from the day after their last row
-            -- should that be earlier (no gap is left behind).
-            else greatest(
-                first_activities.first_activity_date,
-                least(rebuild_window.rebuild_from, already_built.last_built_date + 1)
-            )
-        end as range_start,
-        {%- else %}
         first_activities.first_activity_date as range_start,
-        {%- endif %}
         as_of.as_of as range_end
     from first_activities
     cross join as_of
-    {%- if is_incremental() %}
-    cross join rebuild_window
-    left join already_built on first_activities.rep_id = already_built.rep_id
-    {%- endif %}
 ),
 
 rep_days as (
@@ -125,27 +98,42 @@ dense_days as (
     left join daily_counts
         on rep_days.rep_id = daily_counts.rep_id
         and rep_days.activity_date = daily_counts.activity_date
+),
+
+grid as (
+    select
+        dense_days.rep_id,
+        dense_days.activity_date,
+        dense_days.is_business_day,
+        dense_days.call_count,
+        dense_days.email_count,
+        dense_days.meeting_count,
+        dense_days.demo_count,
+        dense_days.social_count,
+        dense_days.task_count,
+        dense_days.other_count,
+        -- Selling touches only: social, task and other are not counted.
+        dense_days.call_count + dense_days.email_count + dense_days.meeting_count
+            + dense_days.demo_count as activity_count,
+        dense_days.is_business_day
+            and dense_days.call_count + dense_days.email_count + dense_days.meeting_count
+                + dense_days.demo_count < {{ low_day_threshold }} as is_low_day,
+        -- The as_of of the run that last wrote this row (an unchanged row keeps the value of
+        -- the run that wrote it).
+        as_of.as_of as built_at_as_of
+    from dense_days
+    cross join as_of
 )
 
-select
-    dense_days.rep_id,
-    dense_days.activity_date,
-    dense_days.is_business_day,
-    dense_days.call_count,
-    dense_days.email_count,
-    dense_days.meeting_count,
-    dense_days.demo_count,
-    dense_days.social_count,
-    dense_days.task_count,
-    dense_days.other_count,
-    -- Selling touches only: social, task and other are not counted.
-    dense_days.call_count + dense_days.email_count + dense_days.meeting_count
-        + dense_days.demo_count as activity_count,
-    dense_days.is_business_day
-        and dense_days.call_count + dense_days.email_count + dense_days.meeting_count
-            + dense_days.demo_count < {{ low_day_threshold }} as is_low_day,
-    -- The as_of of the run that wrote this row (rows older than the lookback keep the
-    -- value of the run that last rebuilt them).
-    as_of.as_of as built_at_as_of
-from dense_days
-cross join as_of
+select grid.*
+from grid
+{%- if is_incremental() %}
+-- Only new rows and rows whose counts changed (the other columns follow from those).
+left join {{ this }} as built
+    on grid.rep_id = built.rep_id
+    and grid.activity_date = built.activity_date
+where built.rep_id is null
+    {%- for activity_type in activity_types %}
+   or grid.{{ activity_type }}_count is distinct from built.{{ activity_type }}_count
+    {%- endfor %}
+{%- endif %}
