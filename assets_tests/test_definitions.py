@@ -66,3 +66,16 @@ def test_a_current_manifest_is_not_parsed_again(monkeypatch):
 
     monkeypatch.setattr(dbt_resource.subprocess, "run", no_parse)
     assert dbt_resource.ensure_manifest() == manifest
+
+
+def test_a_full_refresh_of_the_incremental_models_is_one_run_config_away():
+    from dagster import validate_run_config
+
+    from coaching_pipeline.assets.dbt import DbtBuildConfig, build_args
+
+    assert build_args(DbtBuildConfig())[:2] == ["build", "--vars"]
+    assert build_args(DbtBuildConfig(full_refresh=True))[:3] == ["build", "--full-refresh", "--vars"]
+    nightly = defs.resolve_job_def("nightly")
+    validate_run_config(nightly, {"ops": {"dbt_models": {"config": {"full_refresh": True}}}})
+    # A nightly run needs no config at all.
+    validate_run_config(nightly, {})

@@ -63,7 +63,9 @@ def _export_paths(paths: RunPaths) -> None:
 @click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb].")
 @click.option("--as-of", "as_of", callback=_date, help="Compute as of this date [env COACHING_AS_OF; default: latest event date].")
 @click.option("--output", help="Output folder [env COACHING_OUTPUT_DIR; default data/output].")
-def run(landing, warehouse, as_of, output):
+@click.option("--full-refresh", is_flag=True,
+              help="Rebuild the incremental dbt models from scratch (after an upgrade changed their columns).")
+def run(landing, warehouse, as_of, output, full_refresh):
     """Materialize every asset once, in process. Exit code 1 when anything failed."""
     from .runner import run_all
 
@@ -73,7 +75,7 @@ def run(landing, warehouse, as_of, output):
             f"no extracts in {paths.landing}; write a sample with: coaching generate --out {paths.landing}"
         )
     _export_paths(paths)
-    ok = run_all(paths, echo=click.echo)
+    ok = run_all(paths, echo=click.echo, full_refresh=full_refresh)
     sys.exit(0 if ok else 1)
 
 

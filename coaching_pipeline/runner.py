@@ -59,7 +59,7 @@ def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
         con.close()
 
 
-def run_all(paths: RunPaths, echo=print) -> bool:
+def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
     from .definitions import build_definitions
 
     started = time.perf_counter()
@@ -71,8 +71,9 @@ def run_all(paths: RunPaths, echo=print) -> bool:
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     results = []
     with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
+        nightly_config = {**quiet, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         results.append(defs.resolve_job_def(NIGHTLY).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=quiet))
+            instance=instance, raise_on_error=False, run_config=nightly_config))
         if results[-1].success:
             as_of, history_empty = _coaching_state(paths)
             weeks = weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks)

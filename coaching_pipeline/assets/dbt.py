@@ -2,13 +2,14 @@
 (through its sources), dbt tests as asset checks, built with `dbt build`."""
 
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetExecutionContext, AssetKey, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from tqdm import tqdm
 
@@ -40,22 +41,38 @@ class LayeredTranslator(DagsterDbtTranslator):
 TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(Config):
+    """Run config of the dbt step (launchpad: ops.dbt_models.config)."""
+
+    # The big staging models, int_activities and rep_activities are incremental: a nightly
+    # run builds what was loaded since the last one. After a change of one of their
+    # columns (an upgrade) dbt stops with "schema ... out of sync"; this rebuilds them.
+    full_refresh: bool = False
+
+
+def build_args(config: DbtBuildConfig) -> list[str]:
+    """The `dbt build` command line of a run."""
+    return ["build", *(["--full-refresh"] if config.full_refresh else []), "--vars", json.dumps(dbt_vars())]
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     pool=WRITER_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings):
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings, config: DbtBuildConfig
+):
     as_of = run.as_of_date()
     if as_of is None:
         with warehouse.connect(read_only=True) as con:
             as_of = latest_event_date(con)
-    context.log.info(f"dbt build as of {as_of}")
+    context.log.info(f"dbt build as of {as_of}" + (" (full refresh)" if config.full_refresh else ""))
     # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the
     # as_of from the environment; dbt inherits this process's environment.
     os.environ.update(dbt_env(warehouse.path, as_of))
-    invocation = dbt.cli(["build", "--vars", _json(dbt_vars())], context=context, raise_on_error=False)
+    invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
     # Events are held until dbt exits: row counts come from our own read of the file,
     # which DuckDB only allows once the dbt process has released its lock.
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
@@ -101,12 +118,6 @@ def _failures(invocation) -> str:
         for r in results
         if r.get("status") in ("error", "fail")
     )
-
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def _row_counts(context: AssetExecutionContext, warehouse: Warehouse, events) -> dict[str, int]:
