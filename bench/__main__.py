@@ -32,6 +32,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from coaching_pipeline.resources.dbt import parse_project
+
 from .delta import make_delta
 from .procs import StageRun, run_stage
 
@@ -175,6 +177,13 @@ def main(argv=None) -> int:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONPATH": str(REPO),
     })
 
+    # As `make setup` does for a deployment's warehouse: dbt's parse cache names the attached
+    # path, and the bench's own path would otherwise make the timed dbt stage re-parse all.
+    started = time.perf_counter()
+    parse_project(warehouse)
+    setup = {"dbt_parse_s": round(time.perf_counter() - started, 1)}
+    echo(f"- dbt parse against the bench warehouse (set-up, not timed): {setup['dbt_parse_s']}s")
+
     runs: dict[str, StageRun] = {}
     load: dict[str, list[float]] = {}
 
@@ -222,7 +231,7 @@ def main(argv=None) -> int:
         stage("nightly", f"incremental nightly run (as of {delta['day']})", ["nightly"],
               {**env, "COACHING_AS_OF": delta["day"]})
 
-    results = summarize(scale, as_of, when, runs, load, landing_info, delta, month)
+    results = summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month)
     results["bench_seconds"] = round(time.perf_counter() - bench_started, 1)
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{scale}.json"
@@ -260,7 +269,7 @@ def _stage_entry(run: StageRun | None) -> dict | None:
     return entry
 
 
-def summarize(scale, as_of, when, runs, load, landing_info, delta, month) -> dict:
+def summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month) -> dict:
     stages = {
         "ingestion": _stage_entry(runs.get("ingest")),
         "dbt_build": _stage_entry(runs.get("dbt")),
@@ -310,6 +319,7 @@ def summarize(scale, as_of, when, runs, load, landing_info, delta, month) -> dic
         "date": when.isoformat(timespec="seconds"),
         "machine": machine(),
         "landing": landing_info,
+        "setup": setup,
         "stages": stages,
         "floors": {
             "ingestion_floor_s": sec(floors["ingestion"]),

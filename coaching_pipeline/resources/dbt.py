@@ -47,10 +47,15 @@ def ensure_manifest() -> Path:
     manifest = DBT_PROJECT.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return manifest
-    # Parsed against the warehouse the runs will attach: the path is part of dbt's profile,
-    # and a different one makes the first nightly run re-parse everything.
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "COACHING_WAREHOUSE": str(resolve_paths().warehouse)}
+    parse_project(resolve_paths().warehouse)
+    return manifest
+
+
+def parse_project(warehouse: Path) -> None:
+    """`dbt parse` into the project's target folder, against the warehouse the runs will
+    attach: the path is part of dbt's profile, and a different one makes the next run
+    re-parse everything (`make setup` does this for the configured warehouse)."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "COACHING_WAREHOUSE": str(warehouse)}
     subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", json.dumps(dbt_vars())],
@@ -58,7 +63,6 @@ def ensure_manifest() -> Path:
         env=env,
         cwd=DBT_PROJECT_DIR,
     )
-    return manifest
 
 
 class DbtCli(DbtCliResource):
