@@ -4,6 +4,7 @@ idempotence and per-file atomicity."""
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pytest
@@ -229,6 +230,24 @@ def test_loading_the_same_landing_zone_twice_changes_nothing(tmp_path, con):
     second = load_everything(con, tmp_path)
     assert {r.status for results in second.values() for r in results} == {"skipped"}
     assert {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in tables} == before
+
+
+def test_a_loaded_file_is_recognised_by_size_and_mtime_and_a_touched_one_by_its_bytes(tmp_path, con):
+    path = write_crm(tmp_path, "UserRole", [{"Id": "00E000000000001AAA", "Name": "AE"}])
+    assert [r.status for r in load(con, tmp_path, "user_role")] == ["loaded"]
+    stat = path.stat()
+    assert con.execute("select size_bytes, modified_ns from raw._loaded_files").fetchall() == [
+        (stat.st_size, stat.st_mtime_ns)
+    ]
+    # Same size and mtime: the same file, not read (nor hashed) again.
+    assert [r.status for r in load(con, tmp_path, "user_role")] == ["skipped"]
+    # Touched (copied again, same bytes): hashed, recognised by its checksum, not loaded twice.
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert [r.status for r in load(con, tmp_path, "user_role")] == ["skipped"]
+    # Re-written with other bytes: a new delivery.
+    write_crm(tmp_path, "UserRole", [{"Id": "00E000000000001AAA", "Name": "Account Executive"}])
+    assert [r.status for r in load(con, tmp_path, "user_role")] == ["loaded"]
+    assert con.execute("select name from raw.user_role").fetchall() == [("Account Executive",)]
 
 
 def test_a_load_that_fails_midway_leaves_nothing_of_the_file(tmp_path, con):
