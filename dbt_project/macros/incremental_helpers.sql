@@ -48,16 +48,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of the models that unnest a Gong call's lists (parties, trackers, context): the
-    batch replaces every row of a re-delivered call, but a call delivered again with an empty
-    list adds no row to replace the old ones. A row older than its call's raw record is such a
-    leftover. -#}
-{% macro delete_superseded_call_rows() -%}
+{#- Post-hook of the models that unnest a list of a raw record (a Gong call's parties,
+    trackers and context; an answered scorecard's answers): the batch replaces every row of a
+    re-delivered record, but a record delivered again with an empty list adds no row to
+    replace the old ones. A row older than its raw record is such a leftover. -#}
+{% macro delete_superseded_rows(source_table, key_column) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as built
-    using {{ source('raw', 'gong_calls') }} as calls
-    where built.call_id = calls.call_id
-      and calls._loaded_at > built._loaded_at
+    using {{ source('raw', source_table) }} as delivered
+    where built.{{ key_column }} = delivered.{{ key_column }}
+      and delivered._loaded_at > built._loaded_at
     {%- else -%}
     select 1
     {%- endif -%}

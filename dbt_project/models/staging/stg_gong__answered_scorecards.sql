@@ -1,5 +1,15 @@
 -- One row per answered Gong scorecard (one review of one call), from
 -- POST /v2/stats/activity/scorecards.
+-- Incremental: only the records loaded since the last build (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='answered_scorecard_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with answered as (
     select
         *,
@@ -8,6 +18,7 @@ with answered as (
             '{"scorecardName": "VARCHAR", "reviewMethod": "VARCHAR", "visibilityType": "VARCHAR"}'
         ) as details
     from {{ source('raw', 'gong_answered_scorecards') }}
+    where {{ loaded_since_last_build() }}
 )
 
 select
@@ -20,5 +31,6 @@ select
     {{ clean_id('reviewer_user_id') }} as reviewer_user_id,
     review_time as reviewed_at,
     {{ clean_text('details.reviewMethod') }} as review_method,
-    {{ clean_text('details.visibilityType') }} as visibility_type
+    {{ clean_text('details.visibilityType') }} as visibility_type,
+    _loaded_at
 from answered

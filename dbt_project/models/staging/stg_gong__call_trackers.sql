@@ -14,7 +14,7 @@
         unique_key='call_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_superseded_call_rows() }}"]
+        post_hook=["{{ delete_superseded_rows('gong_calls', 'call_id') }}"]
     )
 }}
 

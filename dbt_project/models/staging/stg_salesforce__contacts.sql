@@ -1,8 +1,21 @@
 -- One row per Salesforce contact that is not soft-deleted.
+-- Incremental: only the raw rows loaded since the last build; the post-hook drops records
+-- soft-deleted since (macros/incremental_helpers.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='contact_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_soft_deleted('contact', 'contact_id') }}"]
+    )
+}}
+
 with live_contacts as (
     select *
     from {{ source('raw', 'contact') }}
     where {{ is_not_soft_deleted() }}
+      and {{ loaded_since_last_build() }}
 ),
 
 cleaned as (
@@ -15,7 +28,8 @@ cleaned as (
         {{ clean_text('title') }} as title,
         {{ clean_text('email') }} as email,
         {{ email_lower('email') }} as email_lower,
-        created_date as created_at
+        created_date as created_at,
+        _loaded_at
     from live_contacts
 )
 
@@ -29,5 +43,6 @@ select
     title,
     email,
     email_lower,
-    created_at
+    created_at,
+    _loaded_at
 from cleaned
