@@ -73,8 +73,8 @@ def test_a_full_refresh_of_the_incremental_models_is_one_run_config_away():
 
     from coaching_pipeline.assets.dbt import DbtBuildConfig, build_args
 
-    assert build_args(DbtBuildConfig())[:2] == ["build", "--vars"]
-    assert build_args(DbtBuildConfig(full_refresh=True))[:3] == ["build", "--full-refresh", "--vars"]
+    assert build_args(DbtBuildConfig())[:3] == ["build", "--log-level-file", "info"]
+    assert build_args(DbtBuildConfig(full_refresh=True))[:2] == ["build", "--full-refresh"]
     nightly = defs.resolve_job_def("nightly")
     validate_run_config(nightly, {"ops": {"dbt_models": {"config": {"full_refresh": True}}}})
     # A nightly run needs no config at all.

@@ -51,8 +51,13 @@ class DbtBuildConfig(Config):
 
 
 def build_args(config: DbtBuildConfig) -> list[str]:
-    """The `dbt build` command line of a run."""
-    return ["build", *(["--full-refresh"] if config.full_refresh else []), "--vars", json.dumps(dbt_vars())]
+    """The `dbt build` command line of a run. dbt.log keeps info level: its default, debug,
+    writes every statement (5 MB a night at M, ~5% of dbt's time); the compiled SQL of each
+    node stays in the run's target folder."""
+    return [
+        "build", *(["--full-refresh"] if config.full_refresh else []),
+        "--log-level-file", "info", "--vars", json.dumps(dbt_vars()),
+    ]
 
 
 @dbt_assets(
