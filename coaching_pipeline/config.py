@@ -76,6 +76,10 @@ class FiscalSettings(_Strict):
     year_start_month: int = Field(ge=1, le=12)
 
 
+class WarehouseSettings(_Strict):
+    memory_limit: str = Field(pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+
 class IngestSettings(_Strict):
     csv_encoding: str
 
@@ -174,6 +178,7 @@ class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
     fiscal: FiscalSettings
+    warehouse: WarehouseSettings
     ingest: IngestSettings
     marts: MartSettings
     deal_health: DealHealthSettings

@@ -12,16 +12,24 @@ import os
 
 import duckdb
 
+from .config import settings
+
 ALIAS = "warehouse"
 
 
 def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection whose default catalog is the warehouse file, attached as `warehouse`."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_settings(path))
     quoted = str(path).replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS {ALIAS}{' (READ_ONLY)' if read_only else ''}")
     con.execute(f"USE {ALIAS}")
     return con
+
+
+def duckdb_settings(path: str | os.PathLike) -> dict[str, str]:
+    """The memory limit (settings.yaml: warehouse.memory_limit) and where to spill beyond it;
+    dbt's connection gets the same (profiles.yml)."""
+    return {"memory_limit": settings().warehouse.memory_limit, "temp_directory": f"{path}.tmp"}
 
 
 def table_row_counts(con: duckdb.DuckDBPyConnection, schemas: list[str] | None = None) -> dict[tuple[str, str], int]:

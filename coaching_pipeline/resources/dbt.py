@@ -55,7 +55,7 @@ def parse_project(warehouse: Path) -> None:
     """`dbt parse` into the project's target folder, against the warehouse the runs will
     attach: the path is part of dbt's profile, and a different one makes the next run
     re-parse everything (`make setup` does this for the configured warehouse)."""
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "COACHING_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, **dbt_env(warehouse, None)}
     subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", json.dumps(dbt_vars())],
@@ -91,6 +91,7 @@ AS_OF_ENV = "COACHING_DBT_AS_OF"
 def dbt_env(warehouse: str | Path, as_of: dt.date | None) -> dict[str, str]:
     """The environment a dbt invocation needs: the warehouse it attaches and its as_of."""
     return {"COACHING_WAREHOUSE": str(warehouse), AS_OF_ENV: as_of.isoformat() if as_of else "",
+            "COACHING_DUCKDB_MEMORY_LIMIT": settings().warehouse.memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
