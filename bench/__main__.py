@@ -4,7 +4,7 @@ Generates (or reuses) the landing zone of the scale, then measures, each stage i
 process with the resident memory of its process tree sampled:
 
   ingestion          the raw group of the nightly job (every landing file into raw)
-  dbt build          the dbt asset of the nightly job: `dbt build`, 35 models and ~400 tests
+  dbt build          the dbt asset of the nightly job: `dbt build`, 35 models and their tests
   flags + publish    the rest of the nightly job (daily flags, marts.duckdb)
   coaching           the weekly coaching job for the week of as_of and the backfill weeks
                      before it, as `coaching run` does on a new install
