@@ -124,4 +124,22 @@ def run_stage(name: str, args: list[str], env: dict[str, str], workdir: Path, in
     if returncode != 0 or not result.get("success", False):
         tail = log_file.read_text(errors="replace").splitlines()[-30:]
         echo(f"stage {name} FAILED (exit {returncode}); log {log_file}:\n  " + "\n  ".join(tail))
+    elif result_file.exists():  # what --resume needs to reuse the stage
+        result["process"] = {"seconds": seconds, "peak_rss_mb": run.peak_rss_mb,
+                             "sampled_peak_rss_mb": run.sampled_peak_rss_mb}
+        result_file.write_text(json.dumps(result, indent=1))
     return run
+
+
+def finished_stage(name: str, workdir: Path) -> StageRun | None:
+    """A stage an earlier run of this work folder completed (bench --resume), else None."""
+    result_file = workdir / f"stage-{name}.json"
+    if not result_file.exists():
+        return None
+    result = json.loads(result_file.read_text())
+    process = result.get("process")
+    if not result.get("success") or not process:
+        return None
+    return StageRun(name=name, seconds=process["seconds"], peak_rss_mb=process["peak_rss_mb"],
+                    sampled_peak_rss_mb=process["sampled_peak_rss_mb"], returncode=0, result=result,
+                    log=str(workdir / f"stage-{name}.log"))
