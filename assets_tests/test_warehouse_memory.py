@@ -43,4 +43,4 @@ def test_a_memory_limit_duckdb_cannot_read_is_refused_when_the_settings_load(tmp
         load_settings(override)
     assert load_settings().warehouse.memory_limit == "4GB"
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
-    assert "COACHING_DUCKDB_MEMORY_LIMIT" in profile["coaching"]["outputs"]["warehouse"]["settings"]["memory_limit"]
+    assert "COACHING_DUCKDB_MEMORY_LIMIT" in profile["coaching"]["outputs"]["warehouse"]["config_options"]["memory_limit"]
