@@ -40,6 +40,7 @@ from .procs import StageRun, finished_stage, run_stage
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_AS_OF = dt.date(2026, 11, 13)  # the generator's own default: reproducible runs
 SOURCES = ("crm", "gong", "activity")
+STAGE_KEYS = ("floor_ingest", "ingest", "dbt", "floor_dbt", "flags_publish", "coaching", "digests", "nightly")
 
 # Issue 7. At L only completion and memory are targets; the ratios are shown against the M
 # targets for information. S uses the M targets too (a smoke run).
@@ -189,11 +190,13 @@ def main(argv=None) -> int:
     runs: dict[str, StageRun] = {}
     load: dict[str, list[float]] = {}
     resumed: list[str] = []
+    # Stages an earlier run of this work folder completed (--resume), read once.
+    resumable = {key: run for key in STAGE_KEYS if args.resume and (run := finished_stage(key, work))}
 
     def stage(key: str, label: str, args_: list[str], env_=None) -> StageRun:
         echo(f"- {label} ...")
         before = os.getloadavg()[0]
-        run = finished_stage(key, work) if args.resume else None
+        run = resumable.get(key)
         if run is not None:
             echo("  (completed by an earlier run of this work folder: reused)")
             resumed.append(key)
@@ -214,7 +217,7 @@ def main(argv=None) -> int:
         floor_ingest_db.unlink(missing_ok=True)
     ok = stage("ingest", "ingestion (raw)", ["ingest"]).returncode == 0
     if ok:
-        if not (args.resume and finished_stage("dbt", work)):
+        if "dbt" not in resumable:
             shutil.copyfile(warehouse, floor_dbt_db)  # the floor builds on what ingestion loaded
         ok = stage("dbt", "dbt build (staging, intermediate, marts + tests)", ["dbt"]).returncode == 0
     target = runs["dbt"].result.get("dbt", {}).get("target_dir") if "dbt" in runs else None

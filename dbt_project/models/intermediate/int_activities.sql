@@ -31,6 +31,15 @@
     )
 }}
 
+{#- Tasks and Events an incremental run rebuilds (the same rule for both). -#}
+{%- set salesforce_batch %}
+    {%- if is_incremental() %}
+    where _loaded_at > (select loaded_through from last_build)
+       or activity_date > (select latest_date from last_build)
+       or what_id in (select opportunity_id from new_opportunities)
+    {%- endif %}
+{%- endset %}
+
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
@@ -119,11 +128,7 @@ tasks as (
         account_id,
         _loaded_at
     from {{ ref('stg_salesforce__tasks') }}
-    {%- if is_incremental() %}
-    where _loaded_at > (select loaded_through from last_build)
-       or activity_date > (select latest_date from last_build)
-       or what_id in (select opportunity_id from new_opportunities)
-    {%- endif %}
+    {{- salesforce_batch }}
 ),
 
 events as (
@@ -145,11 +150,7 @@ events as (
         account_id,
         _loaded_at
     from {{ ref('stg_salesforce__events') }}
-    {%- if is_incremental() %}
-    where _loaded_at > (select loaded_through from last_build)
-       or activity_date > (select latest_date from last_build)
-       or what_id in (select opportunity_id from new_opportunities)
-    {%- endif %}
+    {{- salesforce_batch }}
 ),
 
 salesforce_activities as (
