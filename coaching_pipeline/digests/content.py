@@ -21,6 +21,7 @@ name, and it only holds recommendations a manager approved or modified.
 from __future__ import annotations
 
 import calendar
+import collections
 import datetime as dt
 import json
 import math
@@ -102,6 +103,18 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [{k: _clean(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+def _rows_by(con: duckdb.DuckDBPyConnection, key: str, sql: str, params: list | None = None, *,
+             keep_key: bool = False) -> dict[Any, list[dict]]:
+    """`_rows` grouped by the value of column `key` (dropped from the rows unless `keep_key`),
+    each group in the query's order. One query
+    for every document, not one per seller: at 5,000 sellers per-seller queries over the marts
+    cost more than everything else in the digests."""
+    grouped: dict[Any, list[dict]] = {}
+    for r in _rows(con, sql, params):
+        grouped.setdefault(r[key] if keep_key else r.pop(key), []).append(r)
+    return grouped
 
 
 def _has_table(con, schema: str, table: str) -> bool:
@@ -240,6 +253,51 @@ class _Warehouse:
         )
         self.seller_names = {u["user_id"]: u["user_name"] for u in self.users.values()
                              if u["is_seller"] and u["user_name"]}
+        self._seller_name_list = sorted(set(self.seller_names.values()))
+        self._seller_name_count = collections.Counter(self.seller_names.values())
+        self._top_groups: dict[str | None, list[dict]] = {}
+
+        # the month's per-seller and per-manager rows, each read once for every document
+        self.activity_days = _rows_by(con, "rep_id", """
+            select rep_id, activity_date, activity_count, is_low_day from marts.rep_activities
+            where activity_date between ? and ? and is_business_day order by rep_id, activity_date""",
+                                      [month.start, month.end])
+        self.focus_events = _rows_by(con, "rep_id", """
+            select rep_id, coaching_id, pattern_key, pattern_detected, approved_action, approval_status,
+                   weeks_flagged, opened_on, last_assessed_on, resolution_date, improvement_detected
+            from coaching.coaching_log
+            where approval_status in ('approved', 'modified') and approved_action is not null and opened_on <= ?
+            order by rep_id, weeks_flagged desc nulls last, last_assessed_on desc nulls last, opened_on,
+                     coaching_id""", [month.end])
+        self.calls = _rows_by(con, "rep_id", """
+            select rep_id, call_id, title, url, call_date, duration_seconds, talk_ratio, questions_company_count,
+                   longest_monologue_s
+            from intermediate.int_gong_calls
+            where is_external and call_date between ? and ? order by rep_id, call_date, call_id""",
+                              [month.start, month.end])
+        self.next_actions = _rows_by(con, "rep_id", """
+            select rep_id, opportunity_name, account_name, amount, close_date, health_score, health_band,
+                   action_type_label, action_reason, contact_name, best_time, rank_for_rep
+            from marts.next_best_actions
+            qualify row_number() over (partition by rep_id order by rank_for_rep) <= ?
+            order by rep_id, rank_for_rep""", [defaults.MAX_NEXT_BEST_ACTIONS])
+        self.flags = _rows_by(con, "manager_id", """
+            select manager_id, flag_id, rep_id, rule, flag_date, detail, opportunity_id from coaching.daily_flags
+            where flag_date between ? and ? order by manager_id, flag_date, rep_id, rule, flag_id""",
+                              [month.start, month.end])
+        self.red_deals = _rows_by(con, "owner_id", """
+            select d.opportunity_id, d.opportunity_name, d.account_name, d.owner_id, d.amount, d.close_date,
+                   d.health_score, d.risk_reasons, n.action_reason
+            from marts.deal_health_scores d left join marts.next_best_actions n using (opportunity_id)
+            where not d.is_closed and d.health_band = 'red'
+            order by d.owner_id, d.opportunity_id""", keep_key=True)
+        self.pending: dict[str, list[dict]] = {}
+        for p in state.list_pending(con).to_dicts():
+            self.pending.setdefault(p["manager_id"], []).append(p)
+        self.escalations = _escalation_rows(self, "true", [])
+        self.escalations_by_manager: dict[str, list[dict]] = {}
+        for e in self.escalations:
+            self.escalations_by_manager.setdefault(e["manager_id"], []).append(e)
 
     # -- helpers used by several documents
 
@@ -248,6 +306,18 @@ class _Warehouse:
             return "unknown"
         u = self.users.get(user_id)
         return (u or {}).get("user_name") or user_id
+
+    def other_seller_names(self, rep_id: str) -> list[str]:
+        """Every seller name but the rep's own (kept when another seller shares it)."""
+        own = self.seller_names.get(rep_id)
+        if own is None or self._seller_name_count[own] > 1:
+            return self._seller_name_list
+        return [n for n in self._seller_name_list if n != own]
+
+    def top_group(self, role: str | None) -> list[dict]:
+        if role not in self._top_groups:
+            self._top_groups[role] = _top_group(self, role)
+        return self._top_groups[role]
 
     def person(self, user_id: str) -> dict:
         u = self.users.get(user_id) or {}
@@ -300,7 +370,7 @@ def _performance(w: _Warehouse, rep_id: str) -> tuple[dict | None, list[dict], l
     if me is None:
         return None, [], []
     team = [r for r in w.perf if r["team_id"] == me["team_id"]]
-    top = _top_group(w, me["role"])
+    top = w.top_group(me["role"])
     before = w.prev_perf.get(rep_id) or {}
     rows, pattern = [], []
     for column, label, fmt, lower in PERFORMANCE_METRICS:
@@ -330,10 +400,7 @@ def _performance(w: _Warehouse, rep_id: str) -> tuple[dict | None, list[dict], l
 
 
 def _activity(w: _Warehouse, rep_id: str, top_daily: float | None) -> dict:
-    days = _rows(w.con, """
-        select activity_date, activity_count, is_low_day from marts.rep_activities
-        where rep_id = ? and activity_date between ? and ? and is_business_day order by activity_date""",
-                 [rep_id, w.month.start, w.month.end])
+    days = w.activity_days.get(rep_id, [])
     counts = [d["activity_count"] for d in days]
     return {
         "days": [(d["activity_date"], int(d["activity_count"]), bool(d["is_low_day"])) for d in days],
@@ -397,14 +464,7 @@ def _skills(w: _Warehouse, rep_id: str) -> dict:
 def _focus_areas(w: _Warehouse, rep_id: str) -> tuple[list[dict], list[dict]]:
     """(open approved/modified events at the month's end, approved/modified events resolved
     in the month). Pending and dismissed events are never read here."""
-    events = _rows(w.con, """
-        select coaching_id, pattern_key, pattern_detected, approved_action, approval_status, weeks_flagged,
-               opened_on, last_assessed_on, resolution_date, improvement_detected
-        from coaching.coaching_log
-        where rep_id = ? and approval_status in ('approved', 'modified') and approved_action is not null
-          and opened_on <= ?
-        order by weeks_flagged desc nulls last, last_assessed_on desc nulls last, opened_on, coaching_id""",
-                   [rep_id, w.month.end])
+    events = w.focus_events.get(rep_id, [])
     open_, resolved = [], []
     for e in events:
         skill = e["pattern_key"].split(":", 1)[-1]
@@ -435,12 +495,7 @@ def _call_score(call: dict, cfg: Settings) -> float | None:
 
 
 def _calls(w: _Warehouse, rep_id: str) -> dict:
-    calls = _rows(w.con, """
-        select call_id, title, url, call_date, duration_seconds, talk_ratio, questions_company_count,
-               longest_monologue_s
-        from intermediate.int_gong_calls
-        where rep_id = ? and is_external and call_date between ? and ? order by call_date, call_id""",
-                  [rep_id, w.month.start, w.month.end])
+    calls = w.calls.get(rep_id, [])
     targets = w.cfg.coaching.targets
 
     def mean(col):
@@ -486,11 +541,7 @@ def _calls(w: _Warehouse, rep_id: str) -> dict:
 
 
 def _next_actions(w: _Warehouse, rep_id: str) -> list[dict]:
-    rows = _rows(w.con, """
-        select opportunity_name, account_name, amount, close_date, health_score, health_band, action_type_label,
-               action_reason, contact_name, best_time, rank_for_rep
-        from marts.next_best_actions where rep_id = ? order by rank_for_rep limit ?""",
-                 [rep_id, defaults.MAX_NEXT_BEST_ACTIONS])
+    rows = w.next_actions.get(rep_id, [])
     return [{**r, "amount_text": money(r["amount"]), "close_text": day_text(r["close_date"]),
              "health_text": num(r["health_score"], 0)} for r in rows]
 
@@ -537,7 +588,7 @@ def _rep_digest(w: _Warehouse, seller: dict) -> RepDigest:
         pattern=pattern, activity=_activity(w, rep_id, (quarter or {}).get("top_daily")), skills=skills,
         strengths=_strengths(skills), focus_areas=focus, calls=_calls(w, rep_id),
         next_actions=_next_actions(w, rep_id), progress=_progress(skills, resolved, quarter, perf_rows, w.cfg),
-        other_names=sorted({n for uid, n in w.seller_names.items() if uid != rep_id}),
+        other_names=w.other_seller_names(rep_id),
     )
 
 
@@ -580,6 +631,7 @@ ESCALATED_TO = {"slm": "second-line manager", "manager": "manager", "manager_and
 
 
 def _escalation_rows(w: _Warehouse, where: str, params: list) -> list[dict]:
+    """The month's escalations matching `where`, in the documents' order."""
     rows = _rows(w.con, f"""
         select escalation_id, rep_id, rule, pattern_key, coaching_id, escalated_to, manager_id, slm_id,
                escalation_date, reason, history, escalated_by
@@ -618,25 +670,17 @@ def _manager_digest(w: _Warehouse, manager_id: str, team: list[dict]) -> Manager
         buckets.append((label, sum(1 for a in attainments if a is not None and low <= a < high)))
     buckets.append(("no quota", sum(1 for a in attainments if a is None)))
     gaps = sum(1 for r in team_ids for s in SKILLS if (w.skills.get(r, {}).get(s) or {}).get("gap_detected"))
-    pending = state.list_pending(w.con, manager_id)
     pending_rows = [
         {**p, "rep_name": w.name(p["rep_id"]), "opened": day_text(p["opened_on"]),
          "skill": SKILL_LABELS.get(p["pattern_key"].split(":", 1)[-1], p["pattern_key"])}
-        for p in pending.to_dicts() if p["opened_on"] <= w.month.end
+        for p in w.pending.get(manager_id, []) if p["opened_on"] <= w.month.end
     ]
-    flags = _rows(w.con, """
-        select flag_id, rep_id, rule, flag_date, detail, opportunity_id from coaching.daily_flags
-        where manager_id = ? and flag_date between ? and ? order by flag_date, rep_id, rule, flag_id""",
-                  [manager_id, w.month.start, w.month.end])
+    flags = w.flags.get(manager_id, [])
     flags = [{**f, "rep_name": w.name(f["rep_id"]), "date": day_text(f["flag_date"]),
               "rule_label": RULE_LABELS.get(f["rule"], f["rule"])} for f in flags]
-    deals = _rows(w.con, """
-        select d.opportunity_id, d.opportunity_name, d.account_name, d.owner_id, d.amount, d.close_date,
-               d.health_score, d.risk_reasons, n.action_reason
-        from marts.deal_health_scores d left join marts.next_best_actions n using (opportunity_id)
-        where not d.is_closed and d.health_band = 'red'
-          and d.owner_id in (select unnest(?::varchar[]))
-        order by d.amount desc nulls last, d.opportunity_id""", [team_ids]) if team_ids else []
+    # largest first (no amount last), then by id
+    deals = sorted((d for rep_id in team_ids for d in w.red_deals.get(rep_id, [])),
+                   key=lambda d: (d["amount"] is None, -(d["amount"] or 0), d["opportunity_id"]))
     at_risk = [{**d, "rep_name": w.name(d["owner_id"]), "amount_text": money(d["amount"]),
                 "close_text": day_text(d["close_date"]), "health_text": num(d["health_score"], 0),
                 "reason": (d["risk_reasons"] or ["n/a"])[0] if isinstance(d["risk_reasons"], list)
@@ -650,7 +694,7 @@ def _manager_digest(w: _Warehouse, manager_id: str, team: list[dict]) -> Manager
             "quarter": (w.perf_by_rep.get(team_ids[0]) or {}).get("fiscal_quarter") if team_ids else None,
         },
         pending=pending_rows,
-        escalations=_escalation_rows(w, "manager_id = ?", [manager_id]),
+        escalations=w.escalations_by_manager.get(manager_id, []),
         flags=flags,
         at_risk={"deals": at_risk[: defaults.MAX_AT_RISK_DEALS], "count": len(at_risk),
                  "amount": money(sum(d["amount"] or 0 for d in at_risk)),
@@ -682,7 +726,7 @@ def gather(con: duckdb.DuckDBPyConnection, month: Month, config: Settings | None
         if s["manager_id"]:
             teams.setdefault(s["manager_id"], []).append(s)
     managers = [_manager_digest(w, m, teams[m]) for m in sorted(teams, key=lambda m: (w.name(m).lower(), m))]
-    to_slm = _escalation_rows(w, "escalated_to in ('slm', 'manager_and_slm') and slm_id is not null", [])
+    to_slm = [e for e in w.escalations if e["escalated_to"] in ("slm", "manager_and_slm") and e["slm_id"] is not None]
     by_slm: dict[str, list[dict]] = {}
     for e in to_slm:
         by_slm.setdefault(e["slm_id"], []).append(e)
