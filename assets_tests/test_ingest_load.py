@@ -250,6 +250,26 @@ def test_a_loaded_file_is_recognised_by_size_and_mtime_and_a_touched_one_by_its_
     assert con.execute("select name from raw.user_role").fetchall() == [("Account Executive",)]
 
 
+def test_load_times_only_grow_even_when_the_clock_steps_back(tmp_path, con):
+    # The incremental dbt models build the raw rows loaded after the newest one they hold:
+    # a file loaded after a build must carry a later _loaded_at, whatever the clock says.
+    load(con, tmp_path, "user_role")  # creates the ledger (no files yet)
+    con.execute(
+        "insert into raw._loaded_files (file, object, checksum, status, loaded_at) "
+        "values ('crm/earlier.csv', 'user', 'x', 'loaded', timestamp '2999-01-01 00:00:00')"
+    )
+    write_crm(tmp_path, "UserRole", [{"Id": "00E000000000001AAA", "Name": "AE"}])
+    write_crm(tmp_path, "Period", CRM_ROWS["Period"])
+    load(con, tmp_path, "user_role")
+    load(con, tmp_path, "period")
+    assert con.execute("select distinct cast(_loaded_at as varchar) from raw.user_role").fetchall() == [
+        ("2999-01-01 00:00:00.000001",)
+    ]
+    assert con.execute("select distinct cast(_loaded_at as varchar) from raw.period").fetchall() == [
+        ("2999-01-01 00:00:00.000002",)
+    ]
+
+
 def test_a_load_that_fails_midway_leaves_nothing_of_the_file(tmp_path, con):
     # The raw table already holds an extra column as INTEGER; a file delivering text in it
     # fails at insert time, after its quarantine rows were written in the same transaction.

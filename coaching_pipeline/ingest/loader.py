@@ -184,16 +184,24 @@ class Loader:
         self._load_delivery(delivery, rel, checksum, stat, result)
         return result
 
+    def _load_time(self) -> dt.datetime:
+        """Now, but strictly after every load in the ledger. The incremental dbt models
+        build the raw rows loaded after the newest _loaded_at they hold, so load times must
+        only grow (and no two files share one), even if the clock steps back."""
+        last = self.con.execute(f"select max(loaded_at) from {LEDGER}").fetchone()[0]
+        now = _now()
+        return now if last is None or now > last else last + dt.timedelta(microseconds=1)
+
     def _record_failure(self, rel, checksum, stat: os.stat_result, message) -> None:
         self.con.execute(
             f"insert into {LEDGER} (file, object, checksum, size_bytes, modified_ns, status, error, loaded_at) "
             "values (?, ?, ?, ?, ?, 'failed', ?, ?)",
-            [rel, self.obj.name, checksum, stat.st_size, stat.st_mtime_ns, message, _now()],
+            [rel, self.obj.name, checksum, stat.st_size, stat.st_mtime_ns, message, self._load_time()],
         )
 
     def _load_delivery(self, delivery: Delivery, rel: str, checksum: str, stat: os.stat_result, result: FileResult):
         obj, frame = self.obj, delivery.frame
-        loaded_at = _now()
+        loaded_at = self._load_time()
         quarantine: list[pl.DataFrame] = []
         if delivery.unreadable:
             reason, text = delivery.unreadable
