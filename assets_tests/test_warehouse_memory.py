@@ -1,6 +1,6 @@
 """Every connection to the warehouse, the product's and dbt's, runs under the configured
-DuckDB memory limit and spills beside the file: DuckDB's default (80% of RAM) let one dbt
-build at scale L take 12 GB."""
+DuckDB memory limit and spills beside the file (DuckDB's default, 80% of RAM, let one dbt
+build at scale L take 12 GB), with the configured checkpoint threshold."""
 
 import pydantic
 import pytest
@@ -19,8 +19,9 @@ def test_the_product_opens_the_warehouse_with_the_memory_limit_and_a_spill_folde
     try:
         # 4GB in settings.yaml: DuckDB shows it in GiB.
         assert con.execute(
-            "select current_setting('memory_limit'), current_setting('temp_directory')"
-        ).fetchone() == ("3.7 GiB", f"{warehouse}.tmp")
+            "select current_setting('memory_limit'), current_setting('temp_directory'), "
+            "current_setting('checkpoint_threshold')"
+        ).fetchone() == ("3.7 GiB", f"{warehouse}.tmp", "953.6 MiB")
     finally:
         con.close()
 
@@ -30,9 +31,11 @@ def test_dbt_runs_under_the_same_limit(tmp_path):
     open_warehouse(warehouse).close()
     assert dbt_env(warehouse, None)["COACHING_DUCKDB_MEMORY_LIMIT"] == "4GB"
     output = dbt(["show", "--output", "json", "--inline", "select current_setting('memory_limit') as memory_limit, "
-                  "current_setting('temp_directory') as temp_directory"], warehouse, None).stdout
+                  "current_setting('temp_directory') as temp_directory, "
+                  "current_setting('checkpoint_threshold') as checkpoint_threshold"], warehouse, None).stdout
     # The test helper attaches the file at its per-worker path; the spill folder follows it.
     assert '"memory_limit": "3.7 GiB"' in output
+    assert '"checkpoint_threshold": "953.6 MiB"' in output
     assert 'warehouse.duckdb.tmp"' in output
 
 

@@ -14,6 +14,10 @@ dbt floor: the compiled SQL of every model of the dbt build just measured (its m
     compiled_code), in dependency order, as `CREATE OR REPLACE TABLE <relation> AS (<sql>)`
     in one DuckDB connection on a copy of the warehouse taken right after ingestion,
     attached under the alias `warehouse` as dbt's profile does. No dbt, no Dagster, no tests.
+
+Both floors open DuckDB with the product's own settings (memory limit, checkpoint threshold,
+spill folder: coaching_pipeline.db.duckdb_settings), so a ratio measures what the product's
+code and orchestration add, not a difference of DuckDB configuration.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+
+from coaching_pipeline.db import duckdb_settings
 
 
 def _cpu() -> float:
@@ -55,7 +61,7 @@ def ingestion_floor(landing: Path, database: Path) -> dict:
 
     database.unlink(missing_ok=True)
     database.with_name(database.name + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect(str(database))
+    con = duckdb.connect(str(database), config=duckdb_settings(database))
     per_object, errors, retried = {}, [], []
     cpu0 = _cpu()
     started = time.perf_counter()
@@ -118,7 +124,7 @@ def dbt_floor(manifest_path: Path, database: Path) -> dict:
     missing = [n["name"] for n in models if not n.get("compiled_code")]
     if missing:
         raise RuntimeError(f"no compiled SQL in {manifest_path} for {missing}")
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_settings(database))
     con.execute(f"ATTACH {_quote(database)} AS warehouse")
     con.execute("USE warehouse")
     per_model: dict[str, float] = {}

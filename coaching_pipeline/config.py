@@ -76,8 +76,12 @@ class FiscalSettings(_Strict):
     year_start_month: int = Field(ge=1, le=12)
 
 
+_DUCKDB_SIZE = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+
+
 class WarehouseSettings(_Strict):
-    memory_limit: str = Field(pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    memory_limit: str = Field(pattern=_DUCKDB_SIZE)
+    checkpoint_threshold: str = Field(pattern=_DUCKDB_SIZE)
 
 
 class IngestSettings(_Strict):

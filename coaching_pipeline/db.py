@@ -27,9 +27,11 @@ def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.D
 
 
 def duckdb_settings(path: str | os.PathLike) -> dict[str, str]:
-    """The memory limit (settings.yaml: warehouse.memory_limit) and where to spill beyond it;
-    dbt's connection gets the same (profiles.yml)."""
-    return {"memory_limit": settings().warehouse.memory_limit, "temp_directory": f"{path}.tmp"}
+    """The memory limit and checkpoint threshold (settings.yaml: warehouse) and where to spill
+    beyond the limit; dbt's connection gets the same (profiles.yml)."""
+    warehouse = settings().warehouse
+    return {"memory_limit": warehouse.memory_limit, "checkpoint_threshold": warehouse.checkpoint_threshold,
+            "temp_directory": f"{path}.tmp"}
 
 
 def table_row_counts(con: duckdb.DuckDBPyConnection, schemas: list[str] | None = None) -> dict[tuple[str, str], int]:

@@ -92,6 +92,7 @@ def dbt_env(warehouse: str | Path, as_of: dt.date | None) -> dict[str, str]:
     """The environment a dbt invocation needs: the warehouse it attaches and its as_of."""
     return {"COACHING_WAREHOUSE": str(warehouse), AS_OF_ENV: as_of.isoformat() if as_of else "",
             "COACHING_DUCKDB_MEMORY_LIMIT": settings().warehouse.memory_limit,
+            "COACHING_DUCKDB_CHECKPOINT_THRESHOLD": settings().warehouse.checkpoint_threshold,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
