@@ -120,6 +120,21 @@ def test_asset_metadata_reports_row_counts_and_quarantine(coaching_run):
     assert digests["narrative_template"].value == digests["rep_digests"].value
 
 
+def test_every_dbt_model_reports_the_rows_its_table_holds(coaching_run):
+    # dbt logs each model's count once built (macros/row_counts.sql), after the model's own
+    # post-hooks: the figure is the table as it stays.
+    nightly = materializations(coaching_run[3]["nightly"])
+    reported = {key: meta["dagster/row_count"].value for key, meta in nightly.items()
+                if key.split("/")[0] in ("staging", "intermediate", "marts")}
+    con = open_warehouse(coaching_run[1], read_only=True)
+    try:
+        actual = {key: con.execute(f'select count(*) from {key.replace("/", ".")}').fetchone()[0] for key in reported}
+    finally:
+        con.close()
+    assert len(reported) == 35
+    assert reported == actual
+
+
 def test_coaching_run_prints_the_warehouse_and_exits_1_on_a_rejected_file(coaching_run):
     """Everything builds, the rejected file is named, and the exit code says something failed."""
     proc, warehouse, out, _ = coaching_run

@@ -228,7 +228,7 @@ def stage_dbt(args) -> dict:
 
 def _dbt_split(profile: dict, window: dict) -> dict:
     """The dbt step's time: before dbt logs anything (dbt's interpreter start-up), dbt's own
-    span, then Dagster after dbt exits (row counts; the held events, one per model and test)."""
+    span, then Dagster after dbt exits (DuckDB checkpointing as dbt closes the file, the last events)."""
     first, last = profile.pop("dbt_log_first_ts", None), profile.pop("dbt_log_last_ts", None)
     if first and window.get("start") and window.get("end"):
         profile["step_s"] = round(window["end"] - window["start"], 2)

@@ -78,22 +78,42 @@ def dbt_models(
     # as_of from the environment; dbt inherits this process's environment.
     os.environ.update(dbt_env(warehouse.path, as_of))
     invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
-    # Events are held until dbt exits: row counts come from our own read of the file,
-    # which DuckDB only allows once the dbt process has released its lock.
+    # Events go to Dagster as dbt emits them, so the UI follows the build model by model.
+    # Row counts come from dbt itself (every model logs its own, macros/row_counts.sql): the
+    # DuckDB file cannot be read until dbt exits.
+    row_counts: dict[str, int] = {}
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     with tqdm(total=total, desc="dbt build", unit="node", disable=None, leave=False) as bar:
-        events = []
-        for event in invocation.stream():
-            events.append(event)
-            bar.update()
-    counts = _row_counts(context, warehouse, events)
-    for event in events:
-        if isinstance(event, Output) and event.output_name in counts:
-            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
-        yield event
+        for raw in invocation.stream_raw_events():
+            counted = row_count_logged(raw.raw_event)
+            if counted:
+                row_counts[counted[0]] = counted[1]
+                continue
+            for event in raw.to_default_asset_events(
+                manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=context, target_path=invocation.target_path, project=invocation.project,
+            ):
+                if isinstance(event, Output):
+                    relation = ".".join(context.asset_key_for_output(event.output_name).path)
+                    if relation in row_counts:
+                        event = event.with_metadata({**event.metadata, "dagster/row_count": row_counts[relation]})
+                bar.update()
+                yield event
     if not invocation.is_successful():
         raise RuntimeError(f"dbt build failed: {_failures(invocation) or invocation.get_error()}")
     _keep_partial_parse(invocation.target_path)
+
+
+ROW_COUNT_LOG = "coaching_row_count"
+
+
+def row_count_logged(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(`<schema>.<table>`, rows) from the log line of macros/row_counts.sql, else None."""
+    message = (raw_event.get("info") or {}).get("msg") or ""
+    parts = message.split(" ")
+    if len(parts) == 3 and parts[0] == ROW_COUNT_LOG and parts[2].isdigit():
+        return parts[1], int(parts[2])
+    return None
 
 
 def _keep_partial_parse(run_target: Path) -> None:
@@ -123,19 +143,3 @@ def _failures(invocation) -> str:
         for r in results
         if r.get("status") in ("error", "fail")
     )
-
-
-def _row_counts(context: AssetExecutionContext, warehouse: Warehouse, events) -> dict[str, int]:
-    """output name -> rows in the model's table (`<layer>.<model>`), for the models just built."""
-    keys = {
-        e.output_name: context.asset_key_for_output(e.output_name)
-        for e in events
-        if isinstance(e, Output)
-    }
-    if not keys:
-        return {}
-    with warehouse.connect(read_only=True) as con:
-        return {
-            name: con.execute(f'select count(*) from {key.path[0]}."{key.path[-1]}"').fetchone()[0]
-            for name, key in keys.items()
-        }
