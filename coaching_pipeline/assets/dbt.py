@@ -85,7 +85,7 @@ def dbt_models(
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     with tqdm(total=total, desc="dbt build", unit="node", disable=None, leave=False) as bar:
         for raw in invocation.stream_raw_events():
-            counted = row_count_logged(raw.raw_event)
+            counted = _row_count_logged(raw.raw_event)
             if counted:
                 row_counts[counted[0]] = counted[1]
                 continue
@@ -104,10 +104,10 @@ def dbt_models(
     _keep_partial_parse(invocation.target_path)
 
 
-ROW_COUNT_LOG = "coaching_row_count"
+ROW_COUNT_LOG = "coaching_row_count"  # the prefix macros/row_counts.sql logs
 
 
-def row_count_logged(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
+def _row_count_logged(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
     """(`<schema>.<table>`, rows) from the log line of macros/row_counts.sql, else None."""
     message = (raw_event.get("info") or {}).get("msg") or ""
     parts = message.split(" ")
