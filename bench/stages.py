@@ -228,14 +228,16 @@ def stage_dbt(args) -> dict:
 
 def _dbt_split(profile: dict, window: dict) -> dict:
     """The dbt step's time: before dbt logs anything (dbt's interpreter start-up), dbt's own
-    span, then Dagster after dbt exits (DuckDB checkpointing as dbt closes the file, the last events)."""
+    span, then after dbt's last log line (DuckDB checkpointing as dbt closes the file, the
+    last events). The events reach Dagster while dbt runs: `events_after_dbt_exit_s` is
+    how long the last of them trails dbt's last log line."""
     first, last = profile.pop("dbt_log_first_ts", None), profile.pop("dbt_log_last_ts", None)
     if first and window.get("start") and window.get("end"):
         profile["step_s"] = round(window["end"] - window["start"], 2)
         profile["before_dbt_log_s"] = round(first - window["start"], 2)
         profile["after_dbt_exit_s"] = round(window["end"] - last, 2)
         if window.get("first_event"):
-            profile["after_dbt_until_first_event_s"] = round(window["first_event"] - last, 2)
+            profile["events_after_dbt_exit_s"] = round(max(0.0, window["last_event"] - last), 2)
             profile["dagster_event_span_s"] = round(window["last_event"] - window["first_event"], 2)
             profile["dagster_events"] = window.get("events")
     return profile
