@@ -105,16 +105,20 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [{k: _clean(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
 
 
-def _rows_by(con: duckdb.DuckDBPyConnection, key: str, sql: str, params: list | None = None, *,
-             keep_key: bool = False) -> dict[Any, list[dict]]:
-    """`_rows` grouped by the value of column `key` (dropped from the rows unless `keep_key`),
-    each group in the query's order. One query
-    for every document, not one per seller: at 5,000 sellers per-seller queries over the marts
-    cost more than everything else in the digests."""
+def _group(rows: list[dict], key: str, *, keep_key: bool = False) -> dict[Any, list[dict]]:
+    """Rows by the value of column `key` (dropped from the rows unless `keep_key`), each group
+    in the rows' order."""
     grouped: dict[Any, list[dict]] = {}
-    for r in _rows(con, sql, params):
+    for r in rows:
         grouped.setdefault(r[key] if keep_key else r.pop(key), []).append(r)
     return grouped
+
+
+def _rows_by(con: duckdb.DuckDBPyConnection, key: str, sql: str, params: list | None = None, *,
+             keep_key: bool = False) -> dict[Any, list[dict]]:
+    """`_rows` grouped by column `key`: one query for every document, not one per seller (at
+    5,000 sellers per-seller queries over the marts cost more than the rest of the digests)."""
+    return _group(_rows(con, sql, params), key, keep_key=keep_key)
 
 
 def _has_table(con, schema: str, table: str) -> bool:
@@ -291,13 +295,9 @@ class _Warehouse:
             from marts.deal_health_scores d left join marts.next_best_actions n using (opportunity_id)
             where not d.is_closed and d.health_band = 'red'
             order by d.owner_id, d.opportunity_id""", keep_key=True)
-        self.pending: dict[str, list[dict]] = {}
-        for p in state.list_pending(con).to_dicts():
-            self.pending.setdefault(p["manager_id"], []).append(p)
-        self.escalations = _escalation_rows(self, "true", [])
-        self.escalations_by_manager: dict[str, list[dict]] = {}
-        for e in self.escalations:
-            self.escalations_by_manager.setdefault(e["manager_id"], []).append(e)
+        self.pending = _group(state.list_pending(con).to_dicts(), "manager_id", keep_key=True)
+        self.escalations = _escalation_rows(self)
+        self.escalations_by_manager = _group(self.escalations, "manager_id", keep_key=True)
 
     # -- helpers used by several documents
 
@@ -630,14 +630,14 @@ RULE_LABELS = {
 ESCALATED_TO = {"slm": "second-line manager", "manager": "manager", "manager_and_slm": "manager and second-line manager"}
 
 
-def _escalation_rows(w: _Warehouse, where: str, params: list) -> list[dict]:
-    """The month's escalations matching `where`, in the documents' order."""
-    rows = _rows(w.con, f"""
+def _escalation_rows(w: _Warehouse) -> list[dict]:
+    """The month's escalations, in the documents' order."""
+    rows = _rows(w.con, """
         select escalation_id, rep_id, rule, pattern_key, coaching_id, escalated_to, manager_id, slm_id,
                escalation_date, reason, history, escalated_by
         from coaching.escalations
-        where escalation_date between ? and ? and {where}
-        order by escalation_date, rep_id, rule, pattern_key, escalation_id""", [w.month.start, w.month.end, *params])
+        where escalation_date between ? and ?
+        order by escalation_date, rep_id, rule, pattern_key, escalation_id""", [w.month.start, w.month.end])
     out = []
     for r in rows:
         pattern = (r["pattern_key"] or "").split(":", 1)[-1]
