@@ -90,9 +90,10 @@ AS_OF_ENV = "COACHING_DBT_AS_OF"
 
 def dbt_env(warehouse: str | Path, as_of: dt.date | None) -> dict[str, str]:
     """The environment a dbt invocation needs: the warehouse it attaches and its as_of."""
+    duckdb = settings().warehouse  # profiles.yml reads these, as db.duckdb_settings does for us
     return {"COACHING_WAREHOUSE": str(warehouse), AS_OF_ENV: as_of.isoformat() if as_of else "",
-            "COACHING_DUCKDB_MEMORY_LIMIT": settings().warehouse.memory_limit,
-            "COACHING_DUCKDB_CHECKPOINT_THRESHOLD": settings().warehouse.checkpoint_threshold,
+            "COACHING_DUCKDB_MEMORY_LIMIT": duckdb.memory_limit,
+            "COACHING_DUCKDB_CHECKPOINT_THRESHOLD": duckdb.checkpoint_threshold,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
