@@ -26,6 +26,16 @@ def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.D
     return con
 
 
+def rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
+    """Roll back after `cause` without hiding it: on a full disk or an invalidated
+    database the ROLLBACK fails too, and its error would replace the real one. The
+    caller re-raises `cause`, which then carries the rollback's failure as a note."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as failed:
+        cause.add_note(f"(the rollback failed too: {str(failed).strip().splitlines()[0]})")
+
+
 def duckdb_settings(path: str | os.PathLike) -> dict[str, str]:
     """The memory limit and checkpoint threshold (settings.yaml: warehouse) and where to spill
     beyond the limit; dbt's connection gets the same (profiles.yml)."""

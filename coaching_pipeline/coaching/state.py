@@ -30,6 +30,7 @@ import json
 import duckdb
 import polars as pl
 
+from ..db import rollback
 from .rules import (
     DAILY_FLAG_SCHEMA,
     ESCALATION_SCHEMA,
@@ -178,8 +179,8 @@ def _transaction(con: duckdb.DuckDBPyConnection):
         return
     try:
         yield
-    except BaseException:
-        con.rollback()
+    except BaseException as exc:
+        rollback(con, exc)
         raise
     con.commit()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ..db import rollback
 from . import objects as o
 from .parsing import null_of
 from .readers import Delivery, FileRejected, discover, read
@@ -254,8 +255,8 @@ class Loader:
                  result.rows_superseded, result.rows_merged, quarantined, loaded_at],
             )
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            rollback(con, exc)
             raise
 
     def _quarantine_rows(self, rows: pl.DataFrame, delivery: Delivery, rel: str, at) -> pl.DataFrame:
