@@ -533,7 +533,7 @@ def test_attainment_at():
 U_MGR, U_AE, U_AE2 = "005MGR000000000AAA", "005AE0000000001AAA", "005AE0000000002AAA"
 G_AE, G_AE2 = "234599484848400001", "234599484848400002"
 ACCOUNT = "001000000000001AAA"
-OW, OL1, OL2, OOPEN = (f"00600000000000{n}AAA" for n in ("0W1", "0L1", "0L2", "0P1"))
+OW, OL1, OL2, OOPEN = (f"006000000000{n}AAA" for n in ("0W1", "0L1", "0L2", "0P1"))
 SELECT = ("+int_gong_calls +int_deal_facts +int_users +int_quota_daily +stg_gong__scorecard_answers "
           "+stg_gong__scorecard_questions +stg_salesforce__opportunity_history "
           "+stg_salesforce__opportunity_field_history")

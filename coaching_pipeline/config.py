@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import os
@@ -84,8 +85,42 @@ class WarehouseSettings(_Strict):
     checkpoint_threshold: str = Field(pattern=_DUCKDB_SIZE)
 
 
+class IngestBounds(_Strict):
+    earliest_date: dt.date
+    max_years_ahead: int = Field(ge=0, le=100)
+    max_amount: float = Field(gt=0, allow_inf_nan=False)
+
+
 class IngestSettings(_Strict):
-    csv_encoding: str
+    encodings: dict[str, str]
+    id_patterns: dict[str, str]
+    bounds: IngestBounds
+
+    @field_validator("encodings")
+    @classmethod
+    def _known_codecs(cls, value: dict[str, str]) -> dict[str, str]:
+        for folder, name in value.items():
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(f"encodings.{folder}: {name!r} is not a known text encoding") from None
+        return value
+
+    @field_validator("id_patterns")
+    @classmethod
+    def _id_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = {"salesforce", "gong", "activity"} - set(value)
+        if missing:
+            raise ValueError(f"id_patterns needs {sorted(missing)}")
+        for name, pattern in value.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"id_patterns.{name}: {exc}") from None
+        return value
+
+    def encoding(self, folder: str) -> str:
+        return self.encodings.get(folder, "utf-8")
 
 
 class MartSettings(_Strict):
@@ -213,6 +248,33 @@ def settings() -> Settings:
     return load_settings(os.environ.get("COACHING_CONFIG"))
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC: the product's bound on as_of and on event dates it uses."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class FutureAsOf(ValueError):
+    """An as_of after today: nothing can be computed as of a day that has not happened."""
+
+
+def check_as_of(as_of: dt.date | None, today: dt.date | None = None) -> dt.date | None:
+    today = today or utc_today()
+    if as_of is not None and as_of > today:
+        raise FutureAsOf(
+            f"as_of {as_of} is after today ({today}, UTC): data can only be computed as of a day that "
+            "has passed. Leave it out to use the latest event date loaded."
+        )
+    return as_of
+
+
 @dataclass(frozen=True)
 class RunPaths:
     landing: Path
@@ -240,6 +302,7 @@ def resolve_paths(
     as_of = as_of or env.get("COACHING_AS_OF") or None
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
+    check_as_of(as_of)
     return RunPaths(
         landing=pick(landing, "COACHING_LANDING_DIR", "data/landing"),
         warehouse=pick(warehouse, "COACHING_WAREHOUSE", "data/warehouse/coaching.duckdb"),

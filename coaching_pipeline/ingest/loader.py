@@ -23,7 +23,7 @@ import polars as pl
 from ..db import rollback
 from . import objects as o
 from .parsing import null_of
-from .readers import Delivery, FileRejected, discover, read
+from .readers import Delivery, FileRejected, discover, link_outside, read
 from .validation import PARSED, row_failures, with_parsed
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS {QUARANTINE} (
     file VARCHAR NOT NULL,
     row_number BIGINT,              -- 1-based record number in the file (header excluded); 0 = whole page
     reason VARCHAR NOT NULL,
-    raw_row VARCHAR,                -- the delivered values as JSON (a broken page: its text)
+    raw_row VARCHAR,                -- the delivered values as JSON (a broken page or row: its text)
     quarantined_at TIMESTAMP NOT NULL
 );
 ALTER TABLE {LEDGER} ADD COLUMN IF NOT EXISTS modified_ns BIGINT;
@@ -167,6 +167,13 @@ class Loader:
 
     def load_file(self, path: Path) -> FileResult:
         rel = path.relative_to(self.landing).as_posix()
+        target = link_outside(self.landing, path)
+        if target is not None:
+            message = f"{rel}: a link to {target}, outside the landing zone; not followed, nothing loaded from it"
+            # The checksum stands for the link itself: its target is never read.
+            self._record_failure(rel, hashlib.sha256(str(target).encode()).hexdigest(), path.lstat(), message)
+            log.error(message)
+            return FileResult(rel, self.obj.name, "failed", error=message)
         stat = path.stat()
         if self._loaded_stats.get(rel) == (stat.st_size, stat.st_mtime_ns):
             return FileResult(rel, self.obj.name, "skipped")
@@ -208,6 +215,11 @@ class Loader:
             reason, text = delivery.unreadable
             quarantine.append(_quarantine_frame(obj.name, rel, [0], [reason], [text], loaded_at))
             result.rows_read = 1
+        if delivery.malformed:
+            bad = delivery.malformed
+            quarantine.append(_quarantine_frame(obj.name, rel, [m.row for m in bad], [m.reason for m in bad],
+                                                [m.text for m in bad], loaded_at))
+            result.rows_read += len(bad)
 
         if frame.height:
             frame = frame.with_columns(

@@ -45,6 +45,16 @@ LOAD_METADATA_COLUMNS = {
 }
 
 
+# Timestamps written by the source system about the record itself (see Column).
+RECORD_TIMESTAMPS = frozenset({
+    "created_date", "last_modified_date", "system_modstamp", "_fivetran_synced",  # Salesforce, Fivetran
+    "created", "updated", "review_time",  # Gong users, scorecards, answered scorecards
+})
+
+# Whose ids each landing-zone folder carries (settings ingest.id_patterns).
+SOURCE_ID_FORMATS = {"crm": "salesforce", "gong": "gong", "activity": "salesforce"}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # canonical snake_case name
@@ -52,6 +62,17 @@ class Column:
     required: bool = False
     minimum: float | None = None  # inclusive lower bound for numbers
     maximum: float | None = None  # inclusive upper bound for numbers
+    # A deal or quota amount: capped by settings ingest.bounds.max_amount.
+    is_amount: bool = False
+    # ID columns: which settings ingest.id_patterns entry its values must match
+    # (None: the source's own ids, see SourceObject.id_format).
+    id_format: str | None = None
+
+    @property
+    def is_record_timestamp(self) -> bool:
+        """When the source system wrote the record (not when something happened): it cannot
+        be in the future, and a future one would win every later re-delivery."""
+        return self.kind == TIMESTAMP and self.name in RECORD_TIMESTAMPS
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,9 @@ class SourceObject:
     @property
     def table(self) -> str:
         return f"raw.{self.name}"
+
+    def id_format(self, column: Column) -> str:
+        return column.id_format or SOURCE_ID_FORMATS[self.source]
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -180,7 +204,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "opportunity", ("Opportunity",),
             "Id:id!", "AccountId:id!", "OwnerId:id!", "Name:text!", "StageName:text!",
-            Column("amount", NUMBER, required=True, minimum=0),
+            Column("amount", NUMBER, required=True, minimum=0, is_amount=True),
             "CloseDate:date!", "CreatedDate:timestamp!", "IsClosed:bool!", "IsWon:bool!",
             "ForecastCategoryName:text",
             Column("probability", NUMBER, minimum=0, maximum=100),
@@ -191,7 +215,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "opportunity_history", ("OpportunityHistory",),
             "Id:id!", "OpportunityId:id!", "StageName:text!", "CreatedDate:timestamp!",
-            Column("amount", NUMBER, minimum=0), "CloseDate:date",
+            Column("amount", NUMBER, minimum=0, is_amount=True), "CloseDate:date",
             Column("probability", NUMBER, minimum=0, maximum=100), "ForecastCategory:text",
             description="Stage history of opportunities.",
         ),
@@ -225,7 +249,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "forecasting_quota", ("ForecastingQuota",),
             "Id:id", "QuotaOwnerId:id!", "StartDate:date!",
-            Column("quota_amount", NUMBER, required=True, minimum=0),
+            Column("quota_amount", NUMBER, required=True, minimum=0, is_amount=True),
             "PeriodId:id", "CurrencyIsoCode:text",
             # ForecastingQuota rows are identified by owner and start date: extracts often
             # omit Id, and one owner has one quota per period.
@@ -300,7 +324,7 @@ GONG_OBJECTS = [
 ACTIVITIES = SourceObject(
     name="activities", source="activity", file_stems=("activities",),
     columns=(
-        Column("activity_id", ID, required=True), Column("source", TEXT, required=True),
+        Column("activity_id", ID, required=True, id_format="activity"), Column("source", TEXT, required=True),
         Column("rep_id", ID), Column("rep_email", TEXT),
         Column("activity_type", TEXT, required=True),
         Column("occurred_at", TIMESTAMP, required=True),

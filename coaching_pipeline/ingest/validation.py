@@ -2,19 +2,22 @@
 
 The schema is built from the object's column specs and the columns a file actually
 delivers: required values present, values parse as their kind, numbers in range, and
-at least one column of each `one_of` group filled. Checks run vectorised (pandera's
+at least one column of each `one_of` group filled, and values plausible (ids shaped like
+ids, dates within the configured span, amounts finite and bounded: `Bounds`). Checks run vectorised (pandera's
 polars backend; lazy mode collects every failure) on the delivered text next to its
 parsed value, which is computed once (`with_parsed`) and reused for loading.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
 
+from ..config import add_years, settings, utc_today
 from . import objects as o
 from .parsing import KIND_ERRORS, is_blank, needs_parsing, typed
 
@@ -56,8 +59,73 @@ class Rule:
         )
 
 
-def rules_for(obj: o.SourceObject, dtypes: dict[str, pl.DataType]) -> list[Rule]:
+@dataclass(frozen=True)
+class Bounds:
+    """What a plausible value is, on the day of a load (settings ingest: id_patterns, bounds)."""
+
+    id_patterns: dict[str, str]
+    earliest: dt.date
+    latest: dt.date  # the last plausible date of anything planned (CloseDate, periods, quotas)
+    latest_recorded: dt.date  # the last plausible date a record was written (tomorrow: clock skew)
+    max_amount: float
+    max_years_ahead: int
+
+    @classmethod
+    def on(cls, today: dt.date | None = None) -> Bounds:
+        ingest = settings().ingest
+        today = today or utc_today()
+        years = ingest.bounds.max_years_ahead
+        return cls(
+            id_patterns=ingest.id_patterns, earliest=ingest.bounds.earliest_date,
+            latest=add_years(today, years), latest_recorded=today + dt.timedelta(days=1),
+            max_amount=ingest.bounds.max_amount, max_years_ahead=years,
+        )
+
+
+def _not_after(day: dt.date, kind: str):
+    """parsed <= day, for a date column or (the whole day) a timestamp column."""
+    if kind == o.DATE:
+        return lambda raw, parsed: (parsed <= pl.lit(day)).fill_null(True)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    return lambda raw, parsed: (parsed < pl.lit(end).cast(pl.Datetime("us"))).fill_null(True)
+
+
+def _not_before(day: dt.date, kind: str):
+    lower = pl.lit(day) if kind == o.DATE else pl.lit(dt.datetime.combine(day, dt.time())).cast(pl.Datetime("us"))
+    return lambda raw, parsed: (parsed >= lower).fill_null(True)
+
+
+def _plausibility_rules(obj: o.SourceObject, col: o.Column, dtype: pl.DataType, bounds: Bounds) -> list[Rule]:
+    """Ids that look like ids, dates in a plausible span, finite and bounded amounts: one
+    bad row must not write files outside the output folder, move as_of, create thousands
+    of periods or sum to infinity."""
+    rules = []
+    if col.kind == o.ID:
+        fmt = obj.id_format(col)
+        pattern = f"^(?:{bounds.id_patterns[fmt]})$"
+        rules.append(Rule(col.name, f"not a plausible {fmt} id (ingest.id_patterns.{fmt})",
+                          lambda raw, parsed, p=pattern: is_blank(raw) | parsed.str.contains(p)))
+    elif col.kind in (o.DATE, o.TIMESTAMP):
+        rules.append(Rule(col.name, f"before {bounds.earliest} (ingest.bounds.earliest_date)",
+                          _not_before(bounds.earliest, col.kind)))
+        if col.is_record_timestamp:
+            rules.append(Rule(col.name, f"after {bounds.latest_recorded}: a record time in the future",
+                              _not_after(bounds.latest_recorded, col.kind)))
+        else:
+            rules.append(Rule(col.name, f"after {bounds.latest} (more than {bounds.max_years_ahead} years "
+                              "ahead; ingest.bounds.max_years_ahead)", _not_after(bounds.latest, col.kind)))
+    elif col.kind in (o.NUMBER, o.INTEGER):
+        if not needs_parsing(col.kind, dtype) and dtype.is_float():  # Parquet floats can hold inf/NaN
+            rules.append(Rule(col.name, "not a finite number", lambda raw, parsed: parsed.is_finite().fill_null(True)))
+        if col.is_amount:
+            rules.append(Rule(col.name, f"must be <= {bounds.max_amount:g} (ingest.bounds.max_amount)",
+                              lambda raw, parsed, m=bounds.max_amount: (parsed <= m).fill_null(True)))
+    return rules
+
+
+def rules_for(obj: o.SourceObject, dtypes: dict[str, pl.DataType], bounds: Bounds | None = None) -> list[Rule]:
     """The checks of one delivered file of `obj` (dtypes: its delivered snake columns)."""
+    bounds = bounds or Bounds.on()
     rules = []
     for col in obj.columns:
         if col.name not in dtypes:
@@ -66,6 +134,7 @@ def rules_for(obj: o.SourceObject, dtypes: dict[str, pl.DataType]) -> list[Rule]
             rules.append(Rule(col.name, REQUIRED_ERROR, lambda raw, parsed: ~is_blank(raw)))
         if needs_parsing(col.kind, dtypes[col.name]):
             rules.append(Rule(col.name, KIND_ERRORS[col.kind], lambda raw, parsed: is_blank(raw) | parsed.is_not_null()))
+        rules.extend(_plausibility_rules(obj, col, dtypes[col.name], bounds))
         if col.minimum is not None:
             rules.append(Rule(col.name, f"must be >= {col.minimum:g}",
                               lambda raw, parsed, c=col: (parsed >= c.minimum).fill_null(True)))
@@ -79,9 +148,10 @@ def rules_for(obj: o.SourceObject, dtypes: dict[str, pl.DataType]) -> list[Rule]
     return rules
 
 
-def build_schema(obj: o.SourceObject, dtypes: dict[str, pl.DataType]) -> pa.DataFrameSchema:
+def build_schema(obj: o.SourceObject, dtypes: dict[str, pl.DataType], bounds: Bounds | None = None
+                 ) -> pa.DataFrameSchema:
     """The pandera schema of one delivered file of `obj`."""
-    rules = rules_for(obj, dtypes)
+    rules = rules_for(obj, dtypes, bounds)
     columns = {
         # dtype None: values arrive as text (CSV, JSON) or typed (Parquet); nulls in a
         # required column fail pandera's own not_nullable check as well.
@@ -108,10 +178,11 @@ def row_failures(
     dtypes = {c: t for c, t in frame.schema.items() if not c.startswith(PARSED)}
     # Fast path: every rule in one vectorised pass. Most files are clean, and pandera's
     # per-check passes cost ~0.1 s a file; it runs when a row fails, to report failures.
-    rules = rules_for(obj, dtypes)
+    bounds = Bounds.on()
+    rules = rules_for(obj, dtypes, bounds)
     if not rules or frame.select(pl.all_horizontal(r.expr() for r in rules).all()).item():
         return {}
-    schema = build_schema(obj, dtypes)
+    schema = build_schema(obj, dtypes, bounds)
     try:
         schema.validate(frame, lazy=True)
         return {}
