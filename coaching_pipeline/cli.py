@@ -26,6 +26,16 @@ def _date(_ctx, _param, value):
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _past_date(ctx, param, value):
+    """A date that is not after today: as_of bounds every date the product uses."""
+    from .config import FutureAsOf, check_as_of
+
+    try:
+        return check_as_of(_date(ctx, param, value))
+    except FutureAsOf as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group()
 def main():
     """Sales-coaching analytics warehouse: generate, run, approve, escalate."""
@@ -61,7 +71,8 @@ def _export_paths(paths: RunPaths) -> None:
 @main.command()
 @click.option("--landing", help="Landing-zone folder [env COACHING_LANDING_DIR; default data/landing].")
 @click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb].")
-@click.option("--as-of", "as_of", callback=_date, help="Compute as of this date [env COACHING_AS_OF; default: latest event date].")
+@click.option("--as-of", "as_of", callback=_past_date,
+              help="Compute as of this date, today at the latest [env COACHING_AS_OF; default: latest event date].")
 @click.option("--output", help="Output folder [env COACHING_OUTPUT_DIR; default data/output].")
 @click.option("--full-refresh", is_flag=True,
               help="Rebuild the incremental dbt models from scratch (after an upgrade changed their columns).")
@@ -69,7 +80,12 @@ def run(landing, warehouse, as_of, output, full_refresh):
     """Materialize every asset once, in process. Exit code 1 when anything failed."""
     from .runner import run_all
 
-    paths = resolve_paths(landing, warehouse, output, as_of)
+    from .config import FutureAsOf
+
+    try:
+        paths = resolve_paths(landing, warehouse, output, as_of)
+    except FutureAsOf as exc:  # COACHING_AS_OF in the future
+        raise click.ClickException(f"COACHING_AS_OF: {exc}") from None
     if not any(paths.landing.glob("*/*")):
         raise click.ClickException(
             f"no extracts in {paths.landing}; write a sample with: coaching generate --out {paths.landing}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
+from ..config import check_as_of, utc_today
 from ..db import open_warehouse
 
 # Every asset that writes the warehouse runs in this pool, whose limit is 1 (dagster.yaml):
@@ -47,24 +48,30 @@ class RunSettings(ConfigurableResource):
     output_dir: str
 
     def as_of_date(self) -> dt.date | None:
-        return dt.date.fromisoformat(self.as_of) if self.as_of else None
+        return check_as_of(dt.date.fromisoformat(self.as_of)) if self.as_of else None
 
 
-def latest_event_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The default as_of: the latest date of an activity, Task, Event or Gong call loaded."""
+def latest_event_date(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
+    """The default as_of: the latest date of an activity, Task, Event or Gong call loaded,
+    not after today (a meeting booked for next week, or a row dated 2099, is not data yet)."""
     existing = {
         r[0]
         for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw'"
         ).fetchall()
     }
-    parts = {
-        "activities": "max(occurred_at)",
-        "task": "max(coalesce(activity_date, created_date::date))",
-        "event": "max(start_date_time)",
-        "gong_calls": "max(started)",
+    event_dates = {
+        "activities": "occurred_at::date",
+        "task": "coalesce(activity_date, created_date::date)",
+        "event": "start_date_time::date",
+        "gong_calls": "started::date",
     }
-    selects = [f"select {expr}::date as d from raw.{t}" for t, expr in parts.items() if t in existing]
+    selects = [
+        f"select max({day}) as d from raw.{table} where {day} <= $today"
+        for table, day in event_dates.items() if table in existing
+    ]
     if not selects:
         return None
-    return con.execute(f"select max(d) from ({' union all '.join(selects)})").fetchone()[0]
+    return con.execute(
+        f"select max(d) from ({' union all '.join(selects)})", {"today": today or utc_today()}
+    ).fetchone()[0]

@@ -26,3 +26,9 @@
 {% macro clean_id(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
+
+{#- Today's date in UTC, whatever the session's time zone: the bound on as_of and on the
+    event dates the product uses (Python's config.utc_today). -#}
+{% macro utc_today() -%}
+    cast(timezone('UTC', now()) as date)
+{%- endmacro %}
