@@ -36,6 +36,7 @@ from ..coaching import state
 from ..coaching.rules import SKILL_LABELS, format_target, format_value
 from ..coaching.skills import band_score
 from ..config import SKILLS, Settings, settings
+from ..safe_paths import safe_slug
 from . import defaults
 
 SKILL_ROWS = (*SKILLS, "overall")
@@ -127,9 +128,8 @@ def _has_table(con, schema: str, table: str) -> bool:
     ).fetchone()[0] > 0
 
 
-def slug(text: str | None) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return s[:40] or "unnamed"
+# one slug for the digests' file names and CSS classes (safe_paths keeps it path-safe)
+slug = safe_slug
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,11 @@ gives the same text. Failures are never cached.
 
 The deterministic template (`template_narrative`) is used without a key, on any API error
 (after the SDK's own retries with backoff on 429, 5xx, timeouts and connection errors), on
-an answer that fails validation, and for the rest of a run after CIRCUIT_BREAKER_FAILURES
-consecutive API failures. The digest says which source it used.
+an answer that fails validation, on an answer stating a number the facts do not support
+(figures.unsupported_figures: a figure contradicting the metrics), and for the rest of a run
+after CIRCUIT_BREAKER_FAILURES consecutive API failures. The digest says which source it used;
+the run's NarrativeStats count each fallback by reason. The answer's text is cleaned of control
+and bidi characters (people_text.clean) before any check, so what is checked is what is shown.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from typing import Any
 import duckdb
 import jsonschema
 
+from ..people_text import clean
 from . import defaults
 from .content import RepDigest
+from .figures import unsupported_figures
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +148,39 @@ class InvalidAnswer(ValueError):
     pass
 
 
+class FiguresMismatch(InvalidAnswer):
+    """The answer states a number that no figure of the facts supports."""
+
+
+_SECTIONS = ("strengths", "improvement", "this_week")
+
+
+def cleaned(answer: Any) -> Any:
+    """The answer with every string of its sections cleaned (people_text.clean); anything
+    off the schema is left for validate() to refuse."""
+    if not isinstance(answer, dict):
+        return answer
+    return {k: [clean(s) if isinstance(s, str) else s for s in v] if k in _SECTIONS and isinstance(v, list) else v
+            for k, v in answer.items()}
+
+
+def check_figures(answer: dict, payload: dict) -> dict:
+    """The answer if every number it states is supported by the facts it was written from
+    (or the system prompt's own: "Top 25%", "80 or more"); else FiguresMismatch naming the
+    first unsupported ones. See figures.py for what a number is and what supports it."""
+    wrong = unsupported_figures((s for key in _SECTIONS for s in answer[key]), payload, also=SYSTEM_PROMPT)
+    if wrong:
+        raise FiguresMismatch("figures not in the metrics: " + ", ".join(wrong[:5]))
+    return answer
+
+
 def validate(answer: Any, forbidden_names: list[str]) -> dict:
     """The answer if it matches NARRATIVE_SCHEMA and names none of `forbidden_names`."""
     try:
         jsonschema.validate(answer, NARRATIVE_SCHEMA)
     except jsonschema.ValidationError as e:
         raise InvalidAnswer(f"schema: {e.message}") from None
-    text = " ".join(s for key in ("strengths", "improvement", "this_week") for s in answer[key]).lower()
+    text = " ".join(s for key in _SECTIONS for s in answer[key]).lower()
     named = [n for n in forbidden_names if n and n.lower() in text]
     if named:
         raise InvalidAnswer("names another seller")
@@ -279,7 +310,7 @@ class Narrator:
             return fallback
         payload = facts(digest)
         key = _cache_key(self.config, payload)
-        cached = self._cached(key, digest.other_names)
+        cached = self._cached(key, digest.other_names, payload)
         if cached is not None:
             self.stats.cache_hits += 1
             self.stats.ai += 1
@@ -300,8 +331,14 @@ class Narrator:
             self.stats.fallback("api_error")
             return fallback
         self._failures = 0
+        answer = cleaned(answer)
         try:
             validate(answer, digest.other_names)
+            check_figures(answer, payload)
+        except FiguresMismatch as e:
+            log.warning("AI narrative rejected (%s); template used", e)
+            self.stats.fallback("figures_mismatch")
+            return fallback
         except InvalidAnswer as e:
             log.warning("AI narrative rejected (%s); template used", e)
             self.stats.fallback("invalid_answer")
@@ -338,12 +375,13 @@ class Narrator:
                 return block.input, tokens
         raise InvalidAnswer("no tool_use block in the answer")
 
-    def _cached(self, key: str, forbidden: list[str]) -> dict | None:
+    def _cached(self, key: str, forbidden: list[str], payload: dict) -> dict | None:
         row = self.con.execute("select response from coaching.llm_cache where cache_key = ?", [key]).fetchone()
         if row is None:
             return None
         try:
-            return validate(json.loads(row[0]), forbidden)
+            # checked again: an answer cached before a check existed must pass it too
+            return check_figures(validate(cleaned(json.loads(row[0])), forbidden), payload)
         except (ValueError, InvalidAnswer):
             return None
 

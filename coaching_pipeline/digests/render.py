@@ -13,6 +13,10 @@ of a seller who left never lingers and a reader never sees half a render):
     manager/<name>-<user id>.html|.md
     slm/<name>-<user id>.html|.md
 
+<name> is the person's name slugged, <user id> the id as delivered when it is a plain one,
+else slugged and hashed (coaching_pipeline.safe_paths); every path is checked to resolve
+inside the month's folder before anything is written.
+
 Every other byte depends only on the warehouse's content, so re-rendering the same month
 on the same data gives byte-identical documents and manifest.
 """
@@ -35,8 +39,10 @@ import jinja2
 from markupsafe import Markup
 
 from ..config import PACKAGE_DIR, Settings
+from ..people_text import clean
+from ..safe_paths import path_inside, safe_id, safe_slug
 from . import charts, defaults
-from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather, slug
+from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather
 from .narrative import NarrativeConfig, NarrativeStats, Narrator
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -47,7 +53,8 @@ ROLE_NAMES = {"AE": "Account Executive", "AM": "Account Manager", "CSM": "Custom
 
 # --------------------------------------------------------------------------------------
 # Markdown escaping: every value printed by a Markdown template goes through md_escape (the
-# environment's finalize), so CRM and call text can neither inject markup nor raw HTML.
+# environment's finalize), so CRM and call text can neither inject markup nor raw HTML, nor
+# carry control or bidi characters (people_text.clean).
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
@@ -60,7 +67,17 @@ def md_escape(value) -> str:
     text = str(value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"\s*[\r\n]+\s*", " ", text)
+    # cleaned last, so a carriage return still counts as a line break above
+    return clean(re.sub(r"\s*[\r\n]+\s*", " ", text))
+
+
+def html_finalize(value):
+    """The HTML environment's finalize: a printed value without control or bidi characters.
+    Markup (inline SVG charts, `|safe`, `|join` of escaped items) is returned as it is:
+    it is trusted or already escaped, and a str made of it would be escaped a second time."""
+    if hasattr(value, "__html__"):
+        return value
+    return clean(str(value))
 
 
 def _kind(line: str) -> str:
@@ -87,7 +104,7 @@ def tidy_markdown(text: str) -> str:
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
     common = dict(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), trim_blocks=True, lstrip_blocks=True,
                   keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    html = jinja2.Environment(autoescape=True, **common)
+    html = jinja2.Environment(autoescape=True, finalize=html_finalize, **common)
     md = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
     return html, md
 
@@ -171,14 +188,19 @@ class _Writer:
 
     def write(self, rel: str, text: str, *, document: str, person: dict, role: str, narrative: str | None) -> None:
         data = text.encode("utf-8")
-        path = self.root / rel
+        path = path_inside(self.root, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self.documents.append(Document(
             path=rel, document=document, format=rel.rsplit(".", 1)[-1], recipient_id=person["id"],
-            recipient_name=person["name"], recipient_email=person.get("email"), role=role,
+            recipient_name=clean(person["name"]), recipient_email=person.get("email"), role=role,
             sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), narrative=narrative,
         ))
+
+
+def _base(folder: str, person: dict) -> str:
+    """A document's path without its extension: both parts come from the CRM."""
+    return f"{folder}/{safe_slug(person['name'])}-{safe_id(person['id'])}"
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
@@ -214,21 +236,21 @@ def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str |
     try:
         for d in content.reps:
             n = narrator.narrative(d)
-            base = f"rep/{slug(d.rep['name'])}-{d.rep['id']}"
+            base = _base("rep", d.rep)
             ctx = {**common, "d": d, "n": n, "role_name": ROLE_NAMES.get(d.rep["role"], d.rep["role"] or "Seller")}
             writer.write(base + ".html", _html(html_env, "rep.html.j2", charts=_rep_charts(d), **ctx),
                          document="rep_digest", person=d.rep, role="rep", narrative=n.source)
             writer.write(base + ".md", tidy_markdown(md_env.get_template("rep.md.j2").render(**ctx)),
                          document="rep_digest", person=d.rep, role="rep", narrative=n.source)
         for d in content.managers:
-            base = f"manager/{slug(d.manager['name'])}-{d.manager['id']}"
+            base = _base("manager", d.manager)
             ctx = {**common, "d": d}
             writer.write(base + ".html", _html(html_env, "manager.html.j2", charts=_manager_charts(d), **ctx),
                          document="manager_digest", person=d.manager, role="manager", narrative=None)
             writer.write(base + ".md", tidy_markdown(md_env.get_template("manager.md.j2").render(**ctx)),
                          document="manager_digest", person=d.manager, role="manager", narrative=None)
         for d in content.slms:
-            base = f"slm/{slug(d.slm['name'])}-{d.slm['id']}"
+            base = _base("slm", d.slm)
             ctx = {**common, "d": d}
             writer.write(base + ".html", _html(html_env, "slm.html.j2", **ctx),
                          document="slm_notice", person=d.slm, role="slm", narrative=None)
