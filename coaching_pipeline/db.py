@@ -9,20 +9,56 @@ under the fixed alias `warehouse` (as dbt's profile does), whatever the user nam
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
+import click
 import duckdb
 
 from .config import settings
 
 ALIAS = "warehouse"
 
+# DuckDB names the process holding a file's lock: 'Conflicting lock is held in
+# /usr/bin/python3.11 (PID 12345) by user root' (the user part is not printed everywhere).
+_LOCK_HOLDER = re.compile(
+    r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)(?: by user (?P<user>[^\s.]+))?"
+)
+
+
+class WarehouseLocked(duckdb.IOException, click.ClickException):
+    """The warehouse file is held by another process. An IOException still, so code catching
+    DuckDB's errors keeps catching it; a ClickException too, so every `coaching` command prints
+    just its one line and exits 1, with no traceback and no handler in each command."""
+
+    def __init__(self, path: str | os.PathLike, duckdb_message: str):
+        holder = _LOCK_HOLDER.search(duckdb_message)
+        self.pid = int(holder["pid"]) if holder else None
+        who = ""
+        if holder:
+            user = f", user {holder['user']}" if holder["user"] else ""
+            who = f" ({holder['program']}, PID {holder['pid']}{user})"
+        # marts.duckdb beside the warehouse (assets/publish.py, which imports this module).
+        marts = Path(path).with_name("marts.duckdb")
+        super().__init__(
+            f"warehouse {path} is locked by another process{who}: wait for that run to finish or stop it; "
+            f"analysts should open the published marts file {marts} instead"
+        )
+
 
 def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection whose default catalog is the warehouse file, attached as `warehouse`."""
+    """A connection whose default catalog is the warehouse file, attached as `warehouse`.
+    Raises WarehouseLocked when another process holds the file."""
     con = duckdb.connect(config=duckdb_settings(path))
     quoted = str(path).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS {ALIAS}{' (READ_ONLY)' if read_only else ''}")
-    con.execute(f"USE {ALIAS}")
+    try:
+        con.execute(f"ATTACH '{quoted}' AS {ALIAS}{' (READ_ONLY)' if read_only else ''}")
+        con.execute(f"USE {ALIAS}")
+    except BaseException as exc:
+        con.close()
+        if isinstance(exc, duckdb.IOException) and "Could not set lock on file" in str(exc):
+            raise WarehouseLocked(path, str(exc)) from exc
+        raise
     return con
 
 
@@ -34,6 +70,43 @@ def rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
         con.execute("ROLLBACK")
     except duckdb.Error as failed:
         cause.add_note(f"(the rollback failed too: {str(failed).strip().splitlines()[0]})")
+
+
+# Errors whose message is already the sentence an operator should read (dagster.Failure's
+# description, the lock above): the summary stops there and drops the class name.
+PLAIN_ERRORS = {"Failure", "WarehouseLocked"}
+# Classes that add nothing to their message ("RuntimeError: dbt build failed: ...").
+_GENERIC_ERRORS = {"Exception", "RuntimeError"}
+
+
+def error_line(error) -> str:
+    """One line naming the cause of a failure, from a (Dagster) SerializableErrorInfo or
+    anything with its cls_name, message, cause and context.
+
+    Dagster's own wrappers ("Error occurred while executing op ...") give way to the user
+    exception they carry (their `cause`). An exception raised while handling another (its
+    `context`: a failed rollback or cleanup) gives way to the one being handled, the real
+    error. An explicit `raise ... from` is a translation that chose its words: it stays.
+    The class name is kept when it tells something ("ValueError: boom: x", "OSError: [Errno
+    28] No space left on device"), not for DuckDB's errors, whose message names their kind
+    ("IO Error: ..."), nor for the plain and generic ones above."""
+    while True:
+        wrapper = error.message.startswith("dagster.") and error.cls_name not in PLAIN_ERRORS
+        if wrapper and error.cause is not None:
+            error = error.cause
+        elif error.cls_name not in PLAIN_ERRORS and error.cause is None and error.context is not None:
+            error = error.context
+        else:
+            break
+    first = (error.message.strip().splitlines() or [""])[0].strip()
+    qualified, sep, text = first.partition(": ")
+    if not sep and qualified.split(".")[-1] == error.cls_name:
+        return error.cls_name  # an exception without a message
+    if not sep or qualified.split(".")[-1] != error.cls_name:
+        return first
+    if error.cls_name in PLAIN_ERRORS | _GENERIC_ERRORS or qualified.startswith(("_duckdb.", "duckdb.")):
+        return text
+    return f"{error.cls_name}: {text}"
 
 
 def duckdb_settings(path: str | os.PathLike) -> dict[str, str]:

@@ -14,11 +14,12 @@ import datetime as dt
 import os
 import time
 
+import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from .config import RunPaths, settings
-from .db import open_warehouse, table_row_counts
+from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
 
 
@@ -63,6 +64,16 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
     from .definitions import build_definitions
 
     started = time.perf_counter()
+    if paths.warehouse.exists():
+        # Held by another process, nothing could run: its one line (db.WarehouseLocked,
+        # which the command prints without a traceback) instead of a run that fails. Any
+        # other error (a read-only disk) is left to the run, whose steps report it.
+        try:
+            open_warehouse(paths.warehouse).close()
+        except WarehouseLocked:
+            raise
+        except duckdb.Error:
+            pass
     defs = build_definitions(paths)
     # The console shows progress bars and the summary; dbt's own output (which dagster-dbt
     # echoes to stdout) goes to a log file, and the full event log is in the Dagster UI.
@@ -112,11 +123,24 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
     ok = all(r.success for r in results) and not failed_checks
     echo(f"dbt and run log: {log_file}")
     echo(f"{'Finished' if ok else 'FAILED'} in {elapsed:.1f}s ({len(results)} runs)")
-    for result in results:
-        for event in result.all_events:
-            if event.is_step_failure:
-                echo(f"  step {event.step_key} failed: {event.event_specific_data.error.message.strip()}")
+    for line in failure_lines(results):
+        echo(line)
     return ok
+
+
+def failure_lines(results) -> list[str]:
+    """One line per failed step, naming its cause (db.error_line), not Dagster's wrapper; a
+    run that failed before any step (a resource, the run's own setup) gets one line too."""
+    lines = []
+    for result in results:
+        steps = [e for e in result.all_events if e.is_step_failure]
+        lines += [f"  step {e.step_key} failed: {error_line(e.event_specific_data.error)}" for e in steps]
+        if not steps and not result.success:
+            for event in result.all_events:
+                error = getattr(event.event_specific_data, "error", None) if event.is_run_failure else None
+                if error is not None:
+                    lines.append(f"  run {result.job_def.name} failed: {error_line(error)}")
+    return lines
 
 
 def report(paths: RunPaths, echo=print) -> None:
@@ -126,11 +150,14 @@ def report(paths: RunPaths, echo=print) -> None:
     con = open_warehouse(paths.warehouse, read_only=True)
     try:
         schema = None
-        for (table_schema, table), rows in table_row_counts(con).items():
+        counts = table_row_counts(con)
+        for (table_schema, table), rows in counts.items():
             if table_schema != schema:
                 schema = table_schema
                 echo(f"  {schema}")
             echo(f"    {table:<44} {rows:>12,}")
+        if ("raw", "_loaded_files") not in counts:  # a run that failed before loading anything
+            return
         failed = con.execute(
             "select distinct file, error from raw._loaded_files f where status = 'failed' "
             "and not exists (select 1 from raw._loaded_files l where l.file = f.file and l.status = 'loaded')"

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config, Output
+from dagster import AssetExecutionContext, AssetKey, Config, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from tqdm import tqdm
 
@@ -100,7 +100,8 @@ def dbt_models(
                 bar.update()
                 yield event
     if not invocation.is_successful():
-        raise RuntimeError(f"dbt build failed: {_failures(invocation) or invocation.get_error()}")
+        # Failure: its description is what the UI shows first (not Dagster's wrapper)
+        raise Failure(description=f"dbt build failed: {_failures(invocation) or invocation.get_error()}")
     _keep_partial_parse(invocation.target_path)
 
 

@@ -22,6 +22,7 @@ import os
 import uuid
 from pathlib import Path
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from ..db import open_warehouse
@@ -62,10 +63,11 @@ def _existing(con, schema: str, names: tuple[str, ...]) -> list[str]:
     return [n for n in names if n in present]
 
 
-def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = None, run_id: str | None = None
-            ) -> list[tuple[str, str, int]]:
+def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = None, run_id: str | None = None,
+            con: duckdb.DuckDBPyConnection | None = None) -> list[tuple[str, str, int]]:
     """Copy the marts and coaching tables of `warehouse` into `target` (default: marts.duckdb
-    beside it) by an atomic replace. Returns (schema, table, rows) per published table."""
+    beside it) by an atomic replace. Returns (schema, table, rows) per published table.
+    `con`: an open connection to `warehouse` to read through (left open), else one is opened."""
     target = Path(target) if target else published_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Leftovers of a publication killed mid-way (the pool runs one publication at a time).
@@ -74,7 +76,9 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
     # Same folder as the target: os.replace is only atomic within one file system.
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     published: list[tuple[str, str, int]] = []
-    con = open_warehouse(warehouse, read_only=True)
+    own = con is None
+    if own:
+        con = open_warehouse(warehouse, read_only=True)
     try:
         missing = [t for t in MART_TABLES if t not in _existing(con, "marts", MART_TABLES)]
         if missing:
@@ -102,16 +106,24 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
                 "insert into published.main.publication values (?, ?, ?, ?, ?, ?)",
                 [(s, t, n, now, as_of, run_id) for s, t, n in published],
             )
-        finally:
-            # DETACH checkpoints and closes the temp file: after it, no WAL is left and the
-            # file is complete on its own.
-            con.execute("DETACH DATABASE IF EXISTS published")
+        except BaseException as exc:
+            # The DETACH below checkpoints the temp file: on a full disk it fails too, and its
+            # error would replace the real one.
+            try:
+                con.execute("DETACH DATABASE IF EXISTS published")
+            except duckdb.Error as failed:
+                exc.add_note(f"(closing the temp file failed too: {str(failed).strip().splitlines()[0]})")
+            raise
+        # DETACH checkpoints and closes the temp file: after it, no WAL is left and the
+        # file is complete on its own.
+        con.execute("DETACH DATABASE IF EXISTS published")
     except BaseException:
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
     finally:
-        con.close()
+        if own:
+            con.close()
     _fsync(temp)
     os.replace(temp, target)
     _fsync(target.parent)
@@ -143,7 +155,10 @@ def _fsync(path: Path) -> None:
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     target = published_path(warehouse.path)
-    published = publish(warehouse.path, target, run_id=context.run.run_id)
+    # Through the resource's connection: a failure gets its cause as its message, and a
+    # warehouse held by another process stops the run (Warehouse.connect).
+    with warehouse.connect(read_only=True) as con:
+        published = publish(warehouse.path, target, run_id=context.run.run_id, con=con)
     rows = sum(n for _, _, n in published)
     context.log.info(f"published {len(published)} tables ({rows:,} rows) to {target}")
     table = "\n".join(

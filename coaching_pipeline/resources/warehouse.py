@@ -11,7 +11,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from ..config import check_as_of, utc_today
-from ..db import open_warehouse
+from ..db import WarehouseLocked, error_line, open_warehouse
 
 # Every asset that writes the warehouse runs in this pool, whose limit is 1 (dagster.yaml):
 # DuckDB allows one writing process at a time.
@@ -25,14 +25,37 @@ class Warehouse(ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection closed on exit, so no step keeps the file locked after it ends."""
+        """A connection closed on exit, so no step keeps the file locked after it ends.
+
+        Every writer step does its work inside this block, so this is where a step's failure
+        gets its message: an error raised inside (or a warehouse held by another process,
+        db.WarehouseLocked) becomes a dagster.Failure whose description, what the UI shows
+        first, is the cause's first line (db.error_line), raised from the error itself so
+        its traceback stays in the event log."""
+        from dagster import Failure, MetadataValue, RetryRequested
+        from dagster._utils.error import serializable_error_info_from_exc_info
+
+        def failure(exc: Exception) -> Failure:
+            info = serializable_error_info_from_exc_info((type(exc), exc, exc.__traceback__))
+            return Failure(description=error_line(info), metadata={"error": MetadataValue.text(info.to_string())})
+
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = open_warehouse(self.path, read_only=read_only)
+        try:
+            con = open_warehouse(self.path, read_only=read_only)
+        except WarehouseLocked as locked:
+            raise failure(locked) from locked
         try:
             yield con
-        finally:
-            con.close()
+        except BaseException as exc:
+            try:
+                con.close()
+            except duckdb.Error as failed:  # on a full disk closing fails too: exc is the real error
+                exc.add_note(f"(closing the warehouse failed too: {str(failed).strip().splitlines()[0]})")
+            if not isinstance(exc, Exception) or isinstance(exc, Failure | RetryRequested):
+                raise
+            raise failure(exc) from exc
+        con.close()
 
 
 class LandingZone(ConfigurableResource):
