@@ -88,7 +88,7 @@ def landing_zone(root: Path, scale: str, seed: int, as_of: dt.date, echo) -> tup
 
 
 def link_tree(source: Path, target: Path) -> str:
-    """The landing zone's files in `target` as hard links (symlinks across file systems), so
+    """The landing zone's files in `target` as hard links (copies across file systems), so
     the incremental day can be added without touching the cached landing zone."""
     how = "hardlink"
     for sub in SOURCES:
@@ -101,8 +101,9 @@ def link_tree(source: Path, target: Path) -> str:
             try:
                 os.link(f, target / sub / f.name)
             except OSError:
-                os.symlink(f.resolve(), target / sub / f.name)
-                how = "symlink"
+                # Not a symlink: ingestion refuses links that lead out of the landing zone.
+                shutil.copy2(f, target / sub / f.name)
+                how = "copy"
     return how
 
 
