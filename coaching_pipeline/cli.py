@@ -78,9 +78,8 @@ def _export_paths(paths: RunPaths) -> None:
               help="Rebuild the incremental dbt models from scratch (after an upgrade changed their columns).")
 def run(landing, warehouse, as_of, output, full_refresh):
     """Materialize every asset once, in process. Exit code 1 when anything failed."""
-    from .runner import run_all
-
     from .config import FutureAsOf
+    from .runner import run_all
 
     try:
         paths = resolve_paths(landing, warehouse, output, as_of)
@@ -257,6 +256,39 @@ def escalate(rep_id, by, note, warehouse):
     )
 
 # --- end of approval gate and manual escalation ----------------------------------------------
+
+
+# --- coaching state repair (coaching/purge.py) ------------------------------------------------
+
+
+@main.group("state")
+def coaching_state():
+    """Repair the coaching state (append-only, kept across runs)."""
+
+
+@coaching_state.command("purge")
+@click.option("--after", "after", required=True, callback=_date,
+              help="Remove the state written for assessment and flag dates strictly after this date (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Print, per table, what would be removed; change nothing.")
+@click.option("--by", "by", help="Who purges, for the audit (coaching.state_purges) [default: the OS user].")
+@click.option("--warehouse", help=_WAREHOUSE_HELP)
+def state_purge(after, dry_run, by, warehouse):
+    """Remove coaching state written for dates after --after, replay the weeks left (audited)."""
+    from .coaching.purge import PurgeRefused, purge
+    from .coaching.state_dates import FutureStateDate
+
+    con = _coaching_connection(warehouse)
+    try:
+        result = purge(con, after, dry_run=dry_run, by=by)
+    except (PurgeRefused, FutureStateDate) as refusal:
+        click.echo(f"refused: {refusal}", err=True)
+        sys.exit(2)
+    finally:
+        con.close()
+    for line in result.lines():
+        click.echo(line)
+
+# --- end of coaching state repair ------------------------------------------------------------
 
 
 if __name__ == "__main__":

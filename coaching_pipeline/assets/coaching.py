@@ -4,7 +4,6 @@ coaching_pipeline.coaching; these assets read the warehouse, call it and record 
 
 import datetime as dt
 
-import polars as pl
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -18,8 +17,10 @@ from dagster import (
 
 from ..coaching import rules, state
 from ..coaching.evidence import load_evidence
-from ..coaching.skills import assess_week, attainment_at
-from ..config import settings
+from ..coaching.purge import warehouse_replay
+from ..coaching.skills import assess_week
+from ..coaching.state_dates import check_dates, check_weeks
+from ..config import settings, utc_today
 from ..resources import WRITER_POOL, RunSettings, Warehouse
 
 # One partition per week, keyed by its Monday (the assessment date). The current week is
@@ -58,10 +59,14 @@ _EVIDENCE_MODELS = [
     backfill_policy=BackfillPolicy.single_run(),
     pool=WRITER_POOL,
 )
-def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse):
+def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings):
     # A backfill of a range of weeks is one run (BackfillPolicy.single_run): every week of
     # the range is assessed, then the log is replayed once.
     weeks_run = sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
+    # Dagster runs a range reaching past the last partition and fails only when it records
+    # the output, after the state is written: refuse such weeks before touching anything.
+    today, as_of = utc_today(), run.as_of_date()
+    check_weeks(weeks_run, as_of=as_of, today=today)
     cfg = settings().coaching
     with warehouse.connect() as con:
         state.ensure_schema(con)
@@ -69,17 +74,14 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse):
         done = state.assessed_weeks(con)
         # Re-running a week changes nothing: its rows are written once.
         saved = sum(
-            state.save_assessments(con, assess_week(evidence, week, cfg)) for week in weeks_run if week not in done
+            state.save_assessments(con, assess_week(evidence, week, cfg), as_of=as_of, today=today)
+            for week in weeks_run if week not in done
         )
         weeks = state.assessed_weeks(con)
-        attainment = pl.concat([attainment_at(evidence, week, cfg) for week in weeks], how="vertical_relaxed")
-        users = con.execute(
-            "select user_id, user_name, role, manager_id, slm_id from intermediate.int_users"
-        ).pl()
         # The log is a fold over every week assessed so far, so weeks run out of order
-        # (a backfill) end in the same state as weeks run in order.
-        replayed = rules.replay(state.read_assessments(con), users, attainment, cfg)
-        counts = state.apply_replay(con, replayed)
+        # (a backfill) end in the same state as weeks run in order; `coaching state purge`
+        # persists the same replay.
+        counts = state.apply_replay(con, warehouse_replay(con, cfg, evidence), today=today)
         run_rows = con.execute(
             "select count(*), count(*) filter (where gap_detected) from coaching.skill_assessment_log "
             "where assessment_date between ? and ?",
@@ -134,10 +136,12 @@ def daily_flags(context: AssetExecutionContext, warehouse: Warehouse, run: RunSe
     with warehouse.connect() as con:
         state.ensure_schema(con)
         run_date = run.as_of_date() or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
+        # Refused even when no flag would be raised: a run dated after today is the mistake.
+        check_dates("raise daily flags dated", [run_date], as_of=run_date)
         performance = con.execute("select * from marts.rep_performance where is_current_quarter").pl()
         deals = con.execute("select * from marts.deal_health_scores").pl()
         flags = rules.daily_flags(performance, deals, run_date, settings().coaching)
-        raised = state.save_daily_flags(con, flags)
+        raised = state.save_daily_flags(con, flags, as_of=run_date)
         total = con.execute("select count(*) from coaching.daily_flags").fetchone()[0]
     context.log.info(f"{len(flags)} flags as of {run_date}, {raised} new")
     return MaterializeResult(

@@ -19,6 +19,8 @@ Decisions where the design is silent:
   events whose pattern has cleared).
 - The audit table names its columns decided_by / decided_at (BY and AT are SQL keywords); a
   manual escalation is audited there too (decision 'escalated', coaching_id null).
+- Nothing is written for a date after the run's as_of or after today (state_dates.py); a
+  refused save writes nothing at all.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .rules import (
     Replay,
     short_hash,
 )
+from .state_dates import check_dates, check_frame
 
 SCHEMA = "coaching"
 PENDING = "pending_approval"
@@ -167,16 +170,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    # DuckDB has no "in a transaction" flag, and a BEGIN inside one aborts the caller's
+    # transaction; in autocommit every statement gets a new transaction id.
+    query = "select current_transaction_id()"
+    return con.execute(query).fetchone()[0] == con.execute(query).fetchone()[0]
+
+
 @contextlib.contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection):
-    try:
-        con.begin()
-        owned = True
-    except duckdb.TransactionException:  # the caller already holds a transaction
-        owned = False
-    if not owned:
+    if _in_transaction(con):  # the caller's transaction (purge.py): the caller commits
         yield
         return
+    con.begin()
     try:
         yield
     except BaseException as exc:
@@ -217,13 +223,16 @@ def _json_text(frame: pl.DataFrame, column: str) -> pl.DataFrame:
 # assessments
 
 
-def save_assessments(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+def save_assessments(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, as_of: dt.date | None = None,
+                     today: dt.date | None = None) -> int:
     """Insert the rows of each week (assessment_date) not yet in skill_assessment_log; a week
-    already logged is left exactly as it is. Returns the rows inserted."""
+    already logged is left exactly as it is. Returns the rows inserted. Raises
+    FutureStateDate, writing nothing, when a row is dated after as_of or after today."""
     ensure_schema(con)
     missing = [c for c in ASSESSMENT_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"assessment frame lacks columns {missing}")
+    check_frame("skill_assessment_log", frame, ["assessment_date"], as_of=as_of, today=today)
     if frame.is_empty():
         return 0
     frame = _json_text(_json_text(frame.select(ASSESSMENT_COLUMNS), "components"), "evidence_source")
@@ -270,15 +279,20 @@ def _upsert_sql(table: str, columns: list[str], key: list[str], source: str) -> 
     )
 
 
-def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay) -> dict[str, int]:
+def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay, *, today: dt.date | None = None) -> dict[str, int]:
     """Persist a replay: upsert events by coaching_id (decision columns never touched; new
     events start pending_approval), delete undecided events no longer produced, replace the
     history of produced events, upsert automatic escalations and delete the ones no longer
-    produced (manual ones kept). Returns counts for run metadata."""
+    produced (manual ones kept). Returns counts for run metadata. Raises FutureStateDate,
+    writing nothing, when anything is dated after today (the log holds a later week: purge it)."""
     ensure_schema(con)
     events = result.events.select(list(EVENT_SCHEMA))
     history = result.history.select(list(HISTORY_SCHEMA))
     escalations = result.escalations.select(list(ESCALATION_SCHEMA))
+    check_frame("coaching_log", events, ["opened_on", "last_assessed_on", "escalation_date", "resolution_date"],
+                today=today)
+    check_frame("coaching_history", history, ["assessment_date"], today=today)
+    check_frame("escalations", escalations, ["escalation_date"], today=today)
     with (
         _transaction(con),
         _registered(con, "_coaching_events", events),
@@ -341,12 +355,15 @@ def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay) -> dict[str, in
 # daily flags
 
 
-def save_daily_flags(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+def save_daily_flags(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, as_of: dt.date | None = None,
+                     today: dt.date | None = None) -> int:
     """Insert the flags whose (rep_id, rule, flag_week, opportunity_id), i.e. flag_id, is not
-    logged yet. Returns the rows inserted."""
+    logged yet. Returns the rows inserted. Raises FutureStateDate, writing nothing, when a
+    flag is dated after as_of or after today."""
     ensure_schema(con)
     if frame.is_empty():
         return 0
+    check_frame("daily_flags", frame, ["flag_date", "flag_week"], as_of=as_of, today=today)
     cols = list(DAILY_FLAG_SCHEMA)
     frame = frame.select(cols).unique(subset=["flag_id"], keep="first", maintain_order=True)
     with _transaction(con), _registered(con, "_coaching_flags", frame):
@@ -504,6 +521,7 @@ def escalate_manually(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note
             "only the rep's manager can escalate them"
         )
     at = at or _utc_now()
+    check_dates(f"write a manual escalation of {rep_id} dated", [at.date()])
     weeks = con.execute(
         f"select assessment_date, score, level, cohort_percentile from {SCHEMA}.skill_assessment_log "
         "where rep_id = ? and skill = 'overall' order by assessment_date desc limit 12",
