@@ -49,7 +49,8 @@ def run_weeks(warehouse: Path, weeks: list[dt.date]) -> None:
     with DagsterInstance.ephemeral() as instance:
         for week in weeks:
             assert materialize([weekly_coaching], partition_key=week.isoformat(), instance=instance,
-                               resources={"warehouse": Warehouse(path=str(warehouse))}).success, week
+                               resources={"warehouse": Warehouse(path=str(warehouse)),
+                                          "run": RunSettings(output_dir=str(warehouse.parent))}).success, week
 
 
 def render(warehouse: Path, output: Path):
