@@ -163,6 +163,7 @@ def report(paths: RunPaths, echo=print) -> None:
             "and not exists (select 1 from raw._loaded_files l where l.file = f.file and l.status = 'loaded')"
         ).fetchall()
         for file, error in failed:
-            echo(f"  REJECTED FILE {file}: {error}")
+            # the loader's messages start with the file already
+            echo(f"  REJECTED FILE {error if error.startswith(file) else f'{file}: {error}'}")
     finally:
         con.close()
