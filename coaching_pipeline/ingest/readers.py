@@ -180,9 +180,11 @@ def _read_csv(path: Path, encoding: str, folder: str) -> tuple[pl.DataFrame, lis
                      row.text)
         for row in invalid
     ]
-    total = frame.height + len(malformed)
-    kept = np.setdiff1d(np.arange(1, total + 1, dtype=np.int64), [m.row for m in malformed])
-    return frame.with_columns(_source_row=pl.Series(kept)), malformed
+    if not malformed:
+        return frame, malformed  # records are numbered by position (_canonical_columns)
+    kept = np.ones(frame.height + len(malformed), dtype=bool)
+    kept[[m.row - 1 for m in malformed]] = False
+    return frame.with_columns(_source_row=pl.Series(np.flatnonzero(kept) + 1)), malformed
 
 
 def _canonical_columns(frame: pl.DataFrame, path: Path, obj: o.SourceObject) -> Delivery:
