@@ -100,7 +100,7 @@ def test_the_templates_finalize_cleans_values_and_leaves_markup_alone():
     env = jinja2.Environment(autoescape=True, finalize=html_finalize)
     page = env.from_string("{{ name }}|{{ chart }}|{{ n }}").render(name="<i>Sam\u202e</i>", chart=svg, n=3)
     assert page == '&lt;i&gt;Sam&lt;/i&gt;|<svg><text x="1">Top 25%</text></svg>|3'  # escaped once, chart intact
-    assert md_escape("a\u202e*b\x00 <c>") == "a\\*b &lt;c&gt;"
+    assert md_escape("a\u202e*b\x00 <c> & 50%") == "a\\*b \\<c\\> \\& 50%"
     assert md_escape("one\r\ntwo\rthree") == "one two three"  # a CR still breaks a line
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
+from markdown_it import MarkdownIt
 from markupsafe import escape
 
 from coaching_pipeline.assets.coaching import daily_flags, weekly_coaching
@@ -259,8 +260,12 @@ def test_crm_and_call_text_is_escaped(sample):
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "<script" not in page and "<img" not in page
     markdown = rep_doc(folder, sample["rep_id"], "md")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown and "<script" not in markdown
-    assert "&lt;img src=x onerror=alert(2)&gt;" in markdown and "<img" not in markdown
+    # Markdown escapes for Markdown: readable as plain text, literal in a viewer
+    assert "\\<script\\>alert(1)\\</script\\>" in markdown and "&lt;" not in markdown
+    assert "\\<img src=x onerror=alert(2)\\>" in markdown
+    shown = MarkdownIt("commonmark").render(markdown)  # what a Markdown viewer makes of it
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script" not in shown
+    assert "&lt;img src=x onerror=alert(2)&gt;" in shown and "<img" not in shown
     assert "&lt;b&gt;this week&lt;/b&gt; &amp; report back" in rep_doc(folder, sample["other_rep"])
     for path in folder.rglob("*.html"):
         assert "<script" not in path.read_text()

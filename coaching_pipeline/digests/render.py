@@ -56,7 +56,10 @@ ROLE_NAMES = {"AE": "Account Executive", "AM": "Account Manager", "CSM": "Custom
 # environment's finalize), so CRM and call text can neither inject markup nor raw HTML, nor
 # carry control or bidi characters (people_text.clean).
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+# Backslash escapes, not HTML entities: CommonMark takes a backslash before any ASCII
+# punctuation literally, so `\<b>` is the text "<b>" (never raw HTML) in a Markdown viewer,
+# while "&lt; 50%" read as plain text (a mail client showing the .md) is gibberish.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#<>&])")
 
 
 def md_escape(value) -> str:
@@ -64,9 +67,7 @@ def md_escape(value) -> str:
         return ""
     if isinstance(value, Markup):
         return str(value)
-    text = str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", str(value))
     # cleaned last, so a carriage return still counts as a line break above
     return clean(re.sub(r"\s*[\r\n]+\s*", " ", text))
 
