@@ -309,7 +309,8 @@ def test_contract_columns_and_types(warehouse):
                  "meddpicc_completeness", "days_since_last_touch", "age_days", "velocity_ratio",
                  "close_date_passed", "points_qualification", "points_recency", "points_multithreading",
                  "points_champion", "points_economic_buyer", "points_velocity", "points_hygiene",
-                 "health_score", "health_band", "risk_reasons", "priority_action"]:
+                 "health_score", "health_band", "risk_reasons", "priority_action", "priority_action_label",
+                 "is_at_risk"]:
         assert name in columns, name
     assert columns["risk_reasons"] == "VARCHAR[]"
     assert columns["health_score"] == "INTEGER"

@@ -1,5 +1,7 @@
 """marts.next_best_actions on a hand-made landing zone: only open non-green deals, the
-contact choice, action_reason, best_time, priority_score with urgency and rank_for_rep.
+contact choice, action_reason, best_time, priority_score with urgency and rank_for_rep, and
+stale deals (a passed close date is the action whatever else was lost; more than 90 days
+past due is hygiene, not deal_health_scores.is_at_risk).
 
 as_of = 2025-06-30 (a Monday). No won deal closed in the 365 days before as_of, so the
 velocity median falls back to every won deal closed on or before as_of: cycles 50 and 150
@@ -103,6 +105,12 @@ DEALS = [
     # N9: 5/8, 2 stakeholders, last touch 20 days ago, age 30.
     opportunity("N9", "A9", owner=U1, amount=30000, created="2025-05-31", close="2025-12-31",
                 meddpicc={"champion", "economic_buyer", "metrics", "identify_pain", "decision_criteria"}),
+    # S1: 200 days past due (2024-12-12), 0/8, never touched, age 272 (ratio 2.72).
+    opportunity("S1", "A11", owner=U1, amount=2000, created="2024-10-01", close="2024-12-12"),
+    # S2: the same, exactly 90 days past due (2025-04-01): still at risk, not yet hygiene.
+    opportunity("S2", "A13", owner=U1, amount=1000, created="2024-10-01", close="2025-04-01"),
+    # T1: due tomorrow, 0/8, never touched, age 29 (ratio 0.29).
+    opportunity("T1", "A12", owner=U1, amount=1500, created="2025-06-01", close="2025-07-01"),
     # G1: healthy (100, green): not an action.
     opportunity("G1", "A1", owner=U1, amount=90000, created="2025-05-31", close="2025-12-31", meddpicc=ALL8),
     # Closed deals (no action). Velocity median: WA 50 days, WB 150 days, WF closes after as_of.
@@ -235,7 +243,8 @@ def actions(warehouse):
 
 def test_only_open_deals_that_are_not_green(actions):
     # G1 is green (100); WA, WB, WF, Z are closed.
-    assert set(actions) == {opp(t) for t in ("N1", "N2", "N3", "N9", "N4", "N5", "N6", "N7", "N10", "N8")}
+    assert set(actions) == {opp(t) for t in ("N1", "N2", "N3", "N9", "S1", "S2", "T1", "N4", "N5", "N6", "N7",
+                                             "N10", "N8")}
 
 
 def test_velocity_median_falls_back_to_all_won_deals(warehouse):
@@ -258,7 +267,7 @@ EXPECTED = {
     # No primary: the economic buyer role (C4) before the champion role (C5).
     # Close date passed: urgent. 80000 x 34/100 x 1.5 = 40800.
     "N2": (U1, "A2", 80000, 66, "task", "Task", "C4", "Eve Buyer",
-           "Update the close date: passed 10 days ago", "Mon 08:00-10:00", 40800.0, 2),
+           "Update the close date or close the deal: close date passed 10 days ago", "Mon 08:00-10:00", 40800.0, 2),
     # 0 + 25 + 7.5 + 0 + 0 + 10 = 42.5 -> 43. Largest loss qualification (30).
     # No contact role: the WhoId of the latest Task/Event with one (Event 2025-06-20, C7).
     # Close in 31 days: not urgent. 50000 x 57/100 = 28500.
@@ -268,6 +277,20 @@ EXPECTED = {
     # (14.13), 20 days < 21: email. 30000 x 33/100 = 9900.
     "N9": (U1, "A9", 30000, 67, "email", "Email", "C10", "Pia Primary",
            "Re-engage: no touch in 20 days", "Tue-Thu 10:00-12:00", 9900.0, 4),
+    # 0 + 0 + 0 + 0 + 0 + 0 - 15 -> 0. Qualification lost most (30) but the close date passed
+    # 200 days ago (2024-12-12 -> 2025-06-30: 19 + 181): the hygiene task. Passed: urgent.
+    # 2000 x 100/100 x 1.5 = 3000.
+    "S1": (U1, "A11", 2000, 0, "task", "Task", None, None,
+           "Update the close date or close the deal: close date passed 200 days ago", "Tue-Thu 10:00-12:00",
+           3000.0, 5),
+    # 0 + 0 + 0 + 0 + 0 + 10 = 10. Due tomorrow: not passed, the largest loss decides (MEDDPICC);
+    # within 30 days: urgent. 1500 x 90/100 x 1.5 = 2025.
+    "T1": (U1, "A12", 1500, 10, "task", "Task", None, None,
+           "Qualify: MEDDPICC 0/8 complete", "Tue-Thu 10:00-12:00", 2025.0, 6),
+    # As S1, 90 days past due (2025-04-01 -> 2025-06-30: 29 + 31 + 30). 1000 x 1.5 = 1500.
+    "S2": (U1, "A13", 1000, 0, "task", "Task", None, None,
+           "Update the close date or close the deal: close date passed 90 days ago", "Tue-Thu 10:00-12:00",
+           1500.0, 7),
     # 30x4/8 = 15 + 0 + 7.5 + 10 + 10 + 10x(2-1.25) = 7.5 -> 50 (yellow). Largest loss recency
     # (25), no touch at all: call. No primary / EB / champion role, no Task or Event: no contact.
     # 40000 x 50/100 = 20000.
@@ -312,4 +335,32 @@ def test_rank_for_rep_is_dense_per_rep(actions):
     ranks = {}
     for row in actions.values():
         ranks.setdefault(row["rep_id"], []).append(row["rank_for_rep"])
-    assert {rep: sorted(r) for rep, r in ranks.items()} == {U1: [1, 2, 3, 4], U3: [1, 2, 3, 4, 5], U9: [1]}
+    assert {rep: sorted(r) for rep, r in ranks.items()} == {U1: [1, 2, 3, 4, 5, 6, 7], U3: [1, 2, 3, 4, 5],
+                                                            U9: [1]}
+
+
+@pytest.fixture(scope="module")
+def health(warehouse):
+    return {r["opportunity_id"]: r for r in query_dicts(warehouse, "select * from marts.deal_health_scores")}
+
+
+def test_a_passed_close_date_is_the_action_whatever_else_was_lost(health):
+    s1 = health[opp("S1")]
+    # the reasons keep the largest loss first; only the action and its component change
+    assert s1["risk_reasons"][:2] == ["MEDDPICC 0/8 complete", "No touch recorded yet"]
+    assert "Close date passed 200 days ago" in s1["risk_reasons"]
+    assert (s1["priority_action"], s1["priority_action_label"], s1["priority_component"]) == ("task", "Task", "hygiene")
+    t1 = health[opp("T1")]   # due tomorrow: not passed
+    assert (t1["close_date_passed"], t1["priority_component"], t1["priority_action_label"]) == (
+        False, "qualification", "Task")
+    assert (health[opp("N1")]["priority_action_label"], health[opp("N9")]["priority_action_label"],
+            health[opp("N10")]["priority_action_label"]) == ("Call", "Email", "Meeting")
+    assert (health[opp("G1")]["priority_action_label"], health[opp("WA")]["priority_action_label"]) == ("None", None)
+
+
+def test_more_than_90_days_past_due_is_hygiene_not_risk(health):
+    at_risk = {tag: health[opp(tag)]["is_at_risk"] for tag in ("S1", "S2", "T1", "N5", "N2", "G1", "WA", "Z")}
+    # S1 red, 200 days past due: hygiene; S2 red, exactly 90: at risk; T1, N5 red; N2 yellow;
+    # G1 green; WA and Z closed
+    assert at_risk == {"S1": False, "S2": True, "T1": True, "N5": True, "N2": False, "G1": False, "WA": False,
+                       "Z": False}

@@ -20,8 +20,12 @@ STRENGTH_MIN_SCORE = 80.0
 MIN_PEERS_IN_BENCHMARK = 2
 # A metric moving less than this (relative) between two periods shows a flat trend arrow.
 FLAT_TREND_RELATIVE = 0.03
-# At-risk deals listed in a manager digest (red health band, largest first); the rest are counted.
+# At-risk deals listed in a manager digest (deal_health_scores.is_at_risk: red, not hygiene,
+# largest first); the rest are counted.
 MAX_AT_RISK_DEALS = 15
+# Hygiene deals listed in a manager digest (more than 90 days past due, largest first); the
+# rest are counted. The 90 days are settings.yaml next_best_actions.hygiene_after_days.
+MAX_HYGIENE_DEALS = 15
 # Attainment bands of the manager's team distribution (lower bounds, as fractions).
 ATTAINMENT_BANDS = ((0.0, "< 50%"), (0.5, "50-75%"), (0.75, "75-100%"), (1.0, "100%+"))
 

@@ -3,6 +3,8 @@
 -- configured components (var deal_health), the band, the risk reasons and the priority action.
 -- Closed deals keep their facts; their health columns are null.
 {%- set deal_health = var('deal_health') %}
+{#- hygiene_after_days lives with the next-best-action settings: the digests read it too. -#}
+{%- set hygiene_after_days = var('next_best_actions')['hygiene_after_days'] %}
 {%- set points = deal_health['points'] %}
 with settings as (
     -- Every number of the score comes from configuration (settings.yaml deal_health).
@@ -22,7 +24,8 @@ with settings as (
         cast({{ deal_health['velocity_lookback_days'] }} as integer) as velocity_lookback_days,
         cast({{ deal_health['red_below'] }} as double) as red_below,
         cast({{ deal_health['yellow_below'] }} as double) as yellow_below,
-        cast({{ deal_health['email_recency_days'] }} as integer) as email_recency_days
+        cast({{ deal_health['email_recency_days'] }} as integer) as email_recency_days,
+        cast({{ hygiene_after_days }} as integer) as hygiene_after_days
 ),
 
 as_of as (
@@ -233,9 +236,39 @@ select
         else 'green'
     end as health_band,
     case when not deals.is_closed then coalesce(deal_risks.risk_reasons, cast([] as varchar[])) end as risk_reasons,
-    case when not deals.is_closed then coalesce(deal_risks.priority_action, 'none') end as priority_action,
-    deal_risks.priority_component
+    stale.priority_action,
+    case stale.priority_action
+        when 'call' then 'Call'
+        when 'email' then 'Email'
+        when 'meeting' then 'Meeting'
+        when 'task' then 'Task'
+        when 'none' then 'None'
+    end as priority_action_label,
+    stale.priority_component,
+    -- Red, but a deal more than hygiene_after_days past its close date is pipeline hygiene
+    -- (the manager's list), not a risk anyone can still act on. Never null: closed is false.
+    coalesce(
+        not deals.is_closed
+        and scores.health_score < settings.red_below
+        and not coalesce(deals.as_of - deals.close_date > settings.hygiene_after_days, false),
+        false
+    ) as is_at_risk
 from deals
 cross join settings
 left join scores on deals.opportunity_id = scores.opportunity_id
 left join deal_risks on deals.opportunity_id = deal_risks.opportunity_id
+-- A passed close date wins over any larger loss: until the dates are real no other advice
+-- on the deal means anything (mart contract). Also when hygiene is configured to 0 points.
+cross join lateral (
+    select
+        case
+            when deals.is_closed then null
+            when deals.close_date_passed then 'task'
+            else coalesce(deal_risks.priority_action, 'none')
+        end as priority_action,
+        case
+            when deals.is_closed then null
+            when deals.close_date_passed then 'hygiene'
+            else deal_risks.priority_component
+        end as priority_component
+) as stale

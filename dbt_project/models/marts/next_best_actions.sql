@@ -168,7 +168,8 @@ actions as (
         end as action_type_label,
         chosen_contacts.contact_id,
         chosen_contacts.contact_name,
-        -- The top risk reason (risk_reasons[1]) phrased as what to do.
+        -- The reason behind priority_action (the top risk reason, risk_reasons[1], unless the
+        -- close date passed) phrased as what to do.
         case at_risk_deals.priority_component
             when 'recency' then
                 case
@@ -180,8 +181,11 @@ actions as (
             when 'economic_buyer' then 'Reach the economic buyer: not identified yet'
             when 'qualification' then 'Qualify: ' || at_risk_deals.risk_reasons[1]
             when 'velocity' then 'Accelerate: ' || lower(at_risk_deals.risk_reasons[1])
+            -- A passed close date is the action whatever else the deal lost (deal_health_scores
+            -- sets priority_component to hygiene), so this is not always risk_reasons[1].
             when 'hygiene' then
-                'Update the close date: passed ' || (as_of.as_of - at_risk_deals.close_date)
+                'Update the close date or close the deal: close date passed '
+                || (as_of.as_of - at_risk_deals.close_date)
                 || case when as_of.as_of - at_risk_deals.close_date = 1 then ' day' else ' days' end || ' ago'
         end as action_reason,
         coalesce(best_slots.best_time, settings.default_best_time) as best_time,
