@@ -27,8 +27,8 @@ from dagster import (
     schedule,
 )
 
-from .assets.digests import MONTHLY_PARTITIONS
 from .jobs import monthly_digests_job, nightly_job, weekly_coaching_job
+from .partitions import MONTHLY_PARTITIONS, first_month
 
 TIMEZONE = "UTC"
 NIGHTLY_CRON = "0 2 * * *"
@@ -111,7 +111,12 @@ def monthly_digests_schedule(context: ScheduleEvaluationContext):
     first = first_business_day(today.year, today.month)
     if today != first:
         return SkipReason(f"{today} is not the first business day of the month ({first})")
-    key = month_partition_key(previous_month(today))
+    month = previous_month(today)
+    if month < first_month():
+        # partitions.start_date falls in this month: last month has no partition to render.
+        return SkipReason(f"{month:%Y-%m} is before the first monthly partition ({first_month():%Y-%m}, "
+                          "settings partitions.start_date)")
+    key = month_partition_key(month)
     return RunRequest(run_key=f"monthly_digests:{key}", partition_key=key)
 
 

@@ -12,19 +12,14 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    MonthlyPartitionsDefinition,
     asset,
 )
 
 from ..digests import Month, render_month
 from ..digests.content import has_marts
+from ..partitions import MONTHLY_PARTITIONS, requested_keys
 from ..resources import WRITER_POOL, RunSettings, Warehouse
 from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
-
-# One partition per calendar month, keyed by its first day; the partition is the month
-# rendered (the monthly schedule renders the previous month on the first business day).
-# The current month is included, so a month-to-date preview can be rendered on demand.
-MONTHLY_PARTITIONS = MonthlyPartitionsDefinition(start_date="2023-01-01", end_offset=1)
 
 MONTHLY_DIGESTS = AssetKey(["digests", "monthly_digests"])
 
@@ -48,7 +43,7 @@ _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
 )
 def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
     # A backfill of several months is one run (BackfillPolicy.single_run), month by month.
-    months = [Month.of(key) for key in sorted(context.partition_keys)]
+    months = [Month.of(key) for key in sorted(requested_keys(context, MONTHLY_PARTITIONS))]
     results = []
     with warehouse.connect() as con:
         if not has_marts(con):

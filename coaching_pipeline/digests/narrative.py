@@ -260,8 +260,8 @@ def template_narrative(d: RepDigest) -> Narrative:
                            f"vs a target of {off[0]['target']}.")
     if not improvement:
         improvement.append("Not enough recorded calls and deals this month to point to a gap.")
-    this_week = [f"{a['action_reason']}: the {a['amount_text']} deal closing {a['close_text']} "
-                 f"({a['action_type_label'].lower()})." for a in d.next_actions[:2]]
+    this_week = [f"{a['action_reason']}: the {'' if a['amount'] is None else a['amount_text'] + ' '}deal closing "
+                 f"{a['close_text']} ({a['action_type_label'].lower()})." for a in d.next_actions[:2]]
     if d.focus_areas:
         this_week.append(f"Work on your {d.focus_areas[0]['label'].lower()} focus area as agreed with your manager "
                          "(see Focus areas).")

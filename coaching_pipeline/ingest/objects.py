@@ -203,8 +203,10 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         ),
         _salesforce(
             "opportunity", ("Opportunity",),
-            "Id:id!", "AccountId:id!", "OwnerId:id!", "Name:text!", "StageName:text!",
-            Column("amount", NUMBER, required=True, minimum=0, is_amount=True),
+            # Salesforce allows a deal without an account or an amount (private deals, early
+            # pipeline), and real exports hold many: both optional (landing-zone contract).
+            "Id:id!", "AccountId:id", "OwnerId:id!", "Name:text!", "StageName:text!",
+            Column("amount", NUMBER, minimum=0, is_amount=True),
             "CloseDate:date!", "CreatedDate:timestamp!", "IsClosed:bool!", "IsWon:bool!",
             "ForecastCategoryName:text",
             Column("probability", NUMBER, minimum=0, maximum=100),
