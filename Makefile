@@ -48,7 +48,7 @@ dev: setup
 
 # dbt's documentation site (lineage, every model and column) from the built warehouse.
 docs: setup
-	@test -f data/warehouse/coaching.duckdb || $(MAKE) run
+	@test -f data/warehouse/warehouse.duckdb || $(MAKE) run
 	$(BIN)/coaching docs
 
 # The benchmark: ingestion, dbt build, coaching, digests and an incremental nightly run against

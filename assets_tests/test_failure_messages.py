@@ -70,7 +70,7 @@ def held(warehouse: Path):
 def locked_line(warehouse: Path, pid: int) -> str:
     program = os.readlink(f"/proc/{pid}/exe")  # DuckDB names the holder by its executable
     return (f"warehouse {warehouse} is locked by another process ({program}, PID {pid}): wait for that run to "
-            f"finish or stop it; analysts should open the published marts file {warehouse.parent / 'marts.duckdb'} "
+            f"finish or stop it; analysts should open the published file {warehouse.parent / 'analytics.duckdb'} "
             "instead")
 
 

@@ -1,7 +1,8 @@
-"""Publishing marts.duckdb for analysts (coaching_pipeline.assets.publish), on small
+"""Publishing analytics.duckdb for analysts (coaching_pipeline.assets.publish), on small
 hand-made warehouses: the names analysts type, what is copied, and what a failure leaves."""
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -33,33 +34,36 @@ def make_warehouse(path, marts=MART_TABLES, coaching=("coaching_log", "daily_fla
 
 def test_the_published_file_is_beside_the_warehouse():
     paths = resolve_paths(None, "/srv/wh/coaching.duckdb", None, None)
-    assert published_path(paths.warehouse) == paths.published_marts
+    assert published_path(paths.warehouse) == paths.published == Path("/srv/wh/analytics.duckdb")
 
 
 def test_analysts_query_marts_and_coaching_tables_by_their_usual_names(tmp_path):
     warehouse = make_warehouse(tmp_path / "coaching.duckdb")
     published = publish(warehouse, run_id="run-1")
-    assert published == [*(("main", t, 2) for t in MART_TABLES), ("coaching", "coaching_log", 1),
+    assert published == [*(("marts", t, 2) for t in MART_TABLES), ("coaching", "coaching_log", 1),
                          ("coaching", "daily_flags", 1)]
-    con = duckdb.connect(str(tmp_path / "marts.duckdb"), read_only=True)  # a plain connection
+    con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)  # a plain connection
     try:
         assert con.execute("select * from marts.rep_performance order by rep").fetchall() == [("U1", 1.5), ("U2", 2.5)]
         assert con.execute("select kind from coaching.coaching_log").fetchall() == [("coaching_log",)]
         assert con.execute("select table_schema, table_name, row_count, as_of, dagster_run_id from marts.publication "
                            "where table_name in ('next_best_actions', 'daily_flags') order by 2").fetchall() == [
             ("coaching", "daily_flags", 1, dt.date(2026, 11, 13), "run-1"),
-            ("main", "next_best_actions", 2, dt.date(2026, 11, 13), "run-1")]
-        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
-        assert "marts" not in schemas and "staging" not in schemas  # no schema shadows the catalog
+            ("marts", "next_best_actions", 2, dt.date(2026, 11, 13), "run-1")]
+        tables = con.execute("select table_catalog, table_schema, table_name from information_schema.tables "
+                             "order by all").fetchall()
+        # real schemas marts and coaching, none named after the file's stem, nothing unpublished
+        assert {(c, s) for c, s, _ in tables} == {("analytics", "marts"), ("analytics", "coaching")}
+        assert len(tables) == len(MART_TABLES) + 1 + 2  # the marts, marts.publication, two coaching tables
     finally:
         con.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["coaching.duckdb", "marts.duckdb"]  # no temp, no WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analytics.duckdb", "coaching.duckdb"]  # no temp, no WAL
 
 
 def test_without_coaching_tables_yet_the_marts_are_published(tmp_path):
     warehouse = make_warehouse(tmp_path / "coaching.duckdb", coaching=())
-    assert [s for s, _, _ in publish(warehouse)] == ["main"] * 5
-    con = duckdb.connect(str(tmp_path / "marts.duckdb"), read_only=True)
+    assert [s for s, _, _ in publish(warehouse)] == ["marts"] * 5
+    con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
     assert con.execute("select count(*) from information_schema.tables where table_schema = 'coaching'"
                        ).fetchone()[0] == 0
     con.close()
@@ -67,19 +71,19 @@ def test_without_coaching_tables_yet_the_marts_are_published(tmp_path):
 
 def test_a_failed_publication_leaves_the_previous_file_untouched(tmp_path):
     good = make_warehouse(tmp_path / "good" / "coaching.duckdb")
-    target = tmp_path / "marts.duckdb"
+    target = tmp_path / "analytics.duckdb"
     publish(good, target, run_id="good")
     before = target.read_bytes()
     broken = make_warehouse(tmp_path / "broken" / "coaching.duckdb", marts=MART_TABLES[:3])
     with pytest.raises(RuntimeError, match="deal_health_scores, next_best_actions"):
         publish(broken, target, run_id="broken")
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "good", "marts.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analytics.duckdb", "broken", "good"]
 
 
 def test_leftovers_of_a_killed_publication_are_cleared(tmp_path):
     warehouse = make_warehouse(tmp_path / "coaching.duckdb")
-    (tmp_path / ".marts.duckdb.0123456789ab.tmp").write_bytes(b"half a file")
-    (tmp_path / ".marts.duckdb.0123456789ab.tmp.wal").write_bytes(b"")
+    (tmp_path / ".analytics.duckdb.0123456789ab.tmp").write_bytes(b"half a file")
+    (tmp_path / ".analytics.duckdb.0123456789ab.tmp.wal").write_bytes(b"")
     publish(warehouse)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["coaching.duckdb", "marts.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analytics.duckdb", "coaching.duckdb"]

@@ -1,4 +1,4 @@
-"""The nightly job for real: the atomic publication of marts.duckdb while analysts hold it
+"""The nightly job for real: the atomic publication of analytics.duckdb while analysts hold it
 open, a failed run that publishes nothing, and a run killed with SIGKILL during the dbt
 build then re-executed from failure, on a Dagster instance backed by a real PostgreSQL
 server (Debian's package, started on 127.0.0.1 for the scenario), ending with the same
@@ -40,7 +40,7 @@ from dagster import (
 )
 
 from coaching_pipeline.assets.publish import publish
-from coaching_pipeline.config import REPO_ROOT, resolve_paths
+from coaching_pipeline.config import REPO_ROOT, published_path, resolve_paths
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.definitions import build_definitions
 from coaching_pipeline.instance import write_instance_config
@@ -178,7 +178,7 @@ def warehouse_tables(warehouse: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-# ---------------------------------------------------------------- analyst reading marts.duckdb
+# ---------------------------------------------------------------- analyst reading analytics.duckdb
 
 READER = r"""
 import json, pathlib, sys, time
@@ -189,15 +189,15 @@ mode, path, ready, stop, out = sys.argv[1:6]
 
 def snapshot(con):
     published = con.execute(
-        "select table_schema, table_name, row_count, dagster_run_id from main.publication").fetchall()
+        "select table_schema, table_name, row_count, dagster_run_id from marts.publication").fetchall()
     runs = sorted({r[3] for r in published})
     counts = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t, _, _ in published}
     expected = {f"{s}.{t}": n for s, t, n, _ in published}
-    # The names an analyst types: catalog `marts` (the file's stem), then schema coaching.
+    # The names an analyst types: schema.table, in the schemas marts and coaching.
     typed = [con.execute("select count(*) from marts.rep_performance").fetchone()[0],
              con.execute("select count(*) from coaching.daily_flags").fetchone()[0]]
     return {"runs": runs, "consistent": len(runs) == 1 and counts == expected,
-            "typed_ok": typed == [expected["main.rep_performance"], expected["coaching.daily_flags"]]}
+            "typed_ok": typed == [expected["marts.rep_performance"], expected["coaching.daily_flags"]]}
 
 
 # mode `hold`: one session open from start to end (an analyst's DuckDB CLI left open);
@@ -225,7 +225,7 @@ pathlib.Path(out).write_text(json.dumps({"first": first, "seen": seen, "errors":
 
 
 def old_snapshot(folder: Path) -> Path:
-    """A previous publication in `folder`/marts.duckdb (run id `old`), made by the real
+    """A previous publication in `folder`/analytics.duckdb (run id `old`), made by the real
     publish function from a tiny stand-in warehouse: one row per mart, no coaching rows
     except one daily flag."""
     stand_in = folder / "previous" / "coaching.duckdb"
@@ -238,8 +238,8 @@ def old_snapshot(folder: Path) -> Path:
     con.execute("create schema coaching")
     con.execute("create table coaching.daily_flags as select 'f0' as flag_id")
     con.close()
-    publish(stand_in, folder / "marts.duckdb", run_id="old")
-    return folder / "marts.duckdb"
+    publish(stand_in, folder / "analytics.duckdb", run_id="old")
+    return folder / "analytics.duckdb"
 
 
 @contextlib.contextmanager
@@ -291,7 +291,7 @@ def pg_instance_home(folder: Path, server: "Postgres") -> Path:
 def publication(path: Path) -> dict[str, int]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return dict(con.execute("select table_schema || '.' || table_name, row_count from main.publication").fetchall())
+        return dict(con.execute("select table_schema || '.' || table_name, row_count from marts.publication").fetchall())
     finally:
         con.close()
 
@@ -300,14 +300,14 @@ def publication(path: Path) -> dict[str, int]:
 
 
 def uninterrupted_scenario(folder: Path) -> dict:
-    """The nightly job while analysts' processes read the previous marts.duckdb."""
+    """The nightly job while analysts' processes read the previous analytics.duckdb."""
     landing = write_small_landing(folder / "landing")
     warehouse = folder / "warehouse" / "coaching.duckdb"
     warehouse.parent.mkdir()
     old_snapshot(warehouse.parent)
     defs = build_definitions(resolve_paths(str(landing), str(warehouse), str(folder / "output"), AS_OF))
     with pytest.MonkeyPatch.context() as mp, DagsterInstance.ephemeral() as instance, \
-            analyst_reading(warehouse.parent / "marts.duckdb", folder) as readers:
+            analyst_reading(published_path(warehouse), folder) as readers:
         mp.setenv("DBT_TARGET_PATH", str(folder / "dbt_target"))
         result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
         seen = readers()
@@ -325,18 +325,18 @@ def uninterrupted(tmp_path_factory, worker_id):
 
 def test_publish_reports_tables_and_rows(uninterrupted):
     metadata = uninterrupted["metadata"]
-    published = Path(uninterrupted["warehouse"]).with_name("marts.duckdb")
+    published = Path(uninterrupted["warehouse"]).with_name("analytics.duckdb")
     assert metadata["path"] == str(published)
     tables = publication(published)
-    # the five marts in `main`; the coaching state tables (the daily flags step creates the
+    # the five marts in `marts`; the coaching state tables (the daily flags step creates the
     # whole coaching schema) in `coaching`
     assert set(tables) == {
-        "main.rep_performance", "main.top_performer_patterns", "main.rep_activities", "main.deal_health_scores",
-        "main.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
+        "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities", "marts.deal_health_scores",
+        "marts.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
         "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions"}
     assert metadata["tables_published"] == 11
     assert metadata["rows_published"] == sum(tables.values())
-    assert metadata["rows/marts.rep_performance"] == tables["main.rep_performance"]
+    assert metadata["rows/marts.rep_performance"] == tables["marts.rep_performance"]
 
 
 def test_an_analyst_reading_the_published_file_sees_old_then_new_never_a_mix(uninterrupted):
@@ -357,7 +357,7 @@ def test_an_analyst_reading_the_published_file_sees_old_then_new_never_a_mix(uni
     assert {s["runs"][0] for s in hold["seen"]} == {"old"}
     # analysts' names resolve in a plain connection (marts.<mart>, coaching.<table>) and
     # hold what the warehouse holds
-    con = duckdb.connect(str(warehouse.with_name("marts.duckdb")), read_only=True)
+    con = duckdb.connect(str(warehouse.with_name("analytics.duckdb")), read_only=True)
     try:
         published_marts = con.execute("select * from marts.rep_performance order by all").fetchall()
         published_flags = con.execute("select * from coaching.daily_flags order by all").fetchall()
@@ -370,7 +370,7 @@ def test_an_analyst_reading_the_published_file_sees_old_then_new_never_a_mix(uni
     finally:
         source.close()
     assert published_marts  # the small landing zone's seller has a row
-    leftovers = [p.name for p in warehouse.parent.iterdir() if p.name.startswith(".marts.duckdb")]
+    leftovers = [p.name for p in warehouse.parent.iterdir() if p.name.startswith(".analytics.duckdb")]
     assert leftovers == []
 
 
@@ -440,7 +440,7 @@ def killed_scenario(folder: Path) -> dict:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        out = {"warehouse": str(warehouse), "published_after_kill": warehouse.with_name("marts.duckdb").exists()}
+        out = {"warehouse": str(warehouse), "published_after_kill": published_path(warehouse).exists()}
 
         with pytest.MonkeyPatch.context() as mp:
             for key, value in {**server.env, **coaching_env(landing, warehouse), "DBT_TARGET_PATH": str(target)}.items():

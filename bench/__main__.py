@@ -5,7 +5,7 @@ process with the resident memory of its process tree sampled:
 
   ingestion          the raw group of the nightly job (every landing file into raw)
   dbt build          the dbt asset of the nightly job: `dbt build`, 35 models and their tests
-  flags + publish    the rest of the nightly job (daily flags, marts.duckdb)
+  flags + publish    the rest of the nightly job (daily flags, analytics.duckdb)
   coaching           the weekly coaching job for the week of as_of and the backfill weeks
                      before it, as `coaching run` does on a new install
   digests            the monthly digests of the month before as_of
@@ -171,7 +171,7 @@ def main(argv=None) -> int:
         shutil.rmtree(work)
     landing = work / "landing"
     landing_info["link"] = "kept (resume)" if landing.exists() else link_tree(source, landing)
-    warehouse = work / "warehouse" / "coaching.duckdb"
+    warehouse = work / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     output = work / "output"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}  # template narrative

@@ -1,21 +1,20 @@
 """Opening the DuckDB warehouse.
 
 DuckDB names a database file's catalog after its file stem, and a schema with the same
-name as the catalog makes every `schema.table` reference ambiguous: the default warehouse
-`coaching.duckdb` holds the contract's schema `coaching`. So the file is always attached
-under the fixed alias `warehouse` (as dbt's profile does), whatever the user names it.
+name as the catalog makes every `schema.table` reference ambiguous: a warehouse called
+`coaching.duckdb` or `marts.duckdb` holds the contract's schema of that name. So the file is
+always attached under the fixed alias `warehouse` (as dbt's profile does), whatever its name.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import click
 import duckdb
 
-from .config import settings
+from .config import published_path, settings
 
 ALIAS = "warehouse"
 
@@ -38,11 +37,9 @@ class WarehouseLocked(duckdb.IOException, click.ClickException):
         if holder:
             user = f", user {holder['user']}" if holder["user"] else ""
             who = f" ({holder['program']}, PID {holder['pid']}{user})"
-        # marts.duckdb beside the warehouse (assets/publish.py, which imports this module).
-        marts = Path(path).with_name("marts.duckdb")
         super().__init__(
             f"warehouse {path} is locked by another process{who}: wait for that run to finish or stop it; "
-            f"analysts should open the published marts file {marts} instead"
+            f"analysts should open the published file {published_path(path)} instead"
         )
 
 
@@ -74,7 +71,7 @@ def rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
 
 # Errors whose message is already the sentence an operator should read (dagster.Failure's
 # description, the lock above): the summary stops there and drops the class name.
-PLAIN_ERRORS = {"Failure", "WarehouseLocked"}
+PLAIN_ERRORS = {"Failure", "WarehouseLocked", "RunLocked"}
 # Classes that add nothing to their message ("RuntimeError: dbt build failed: ...").
 _GENERIC_ERRORS = {"Exception", "RuntimeError"}
 

@@ -38,7 +38,7 @@ nightly_job = define_asset_job(
     # The raw freshness checks run on their own sensor (right after a load they say nothing).
     - AssetSelection.checks(*RAW_FRESHNESS_CHECKS),
     description="Load new extracts, build and test every dbt model, raise the daily flags, publish "
-    "the marts for analysts (marts.duckdb).",
+    "the marts for analysts (analytics.duckdb).",
 )
 
 # The skill assessment of one week (a Monday partition), the coaching log and escalations

@@ -1,5 +1,6 @@
 """Publishing for analysts: the marts and the coaching tables copied into a separate DuckDB
-file (`marts.duckdb` beside the warehouse) that is replaced atomically.
+file (`analytics.duckdb` beside the warehouse, config.published_path) that is replaced
+atomically.
 
 Why a copy: DuckDB lets one process write a file, and a read-write process cannot open a
 file another process holds. An analyst with the warehouse open would block the nightly
@@ -9,12 +10,12 @@ POSIX). A reader that opened the old file keeps reading the old snapshot (its in
 until it closes); a reader that opens after the rename gets the new one; nobody ever sees
 half of each. A failed run never reaches this step, so it publishes nothing.
 
-Layout of the published file, chosen for the way analysts type queries: DuckDB names a
-file's catalog after its stem, so in `marts.duckdb` the catalog is `marts`. The mart tables
-are in its `main` schema, which makes `select * from marts.rep_performance` resolve as
-catalog.table (a schema named `marts` would make that name ambiguous). The coaching
-tables are in the schema `coaching` (`select * from coaching.coaching_log`), and
-`main.publication` lists every published table with its row count, the run and as_of.
+Layout of the published file, chosen for the way analysts type queries: the same schemas
+as the warehouse, `marts` (`select * from marts.rep_performance`) and `coaching`
+(`select * from coaching.coaching_log`); `marts.publication` lists every published table
+with its row count, the run and as_of. DuckDB names a file's catalog after its stem and a
+schema of that name would make `stem.table` ambiguous: the stem `analytics` is no schema,
+and `main` stays empty.
 """
 
 import datetime as dt
@@ -25,13 +26,16 @@ from pathlib import Path
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from ..config import published_path
 from ..db import open_warehouse
 from ..resources import WRITER_POOL, Warehouse
 from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 
+# The key predates the file's name analytics.duckdb: kept, so the asset's history, its
+# step name and the schedules' selections stay what they were.
 PUBLISHED_MARTS = AssetKey(["warehouse", "published_marts"])
 
-# The mart contract's five tables (schema `marts` of the warehouse -> `main` of the copy).
+# The mart contract's five tables (schema `marts` in both files).
 MART_TABLES = ("rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
                "next_best_actions")
 # The coaching state analysts read (schema `coaching` in both files). Internal tables
@@ -40,11 +44,6 @@ COACHING_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "
                    "decisions")
 
 MART_KEYS = [AssetKey(["marts", name]) for name in MART_TABLES]
-
-
-def published_path(warehouse: str | os.PathLike) -> Path:
-    """marts.duckdb beside the warehouse file (RunPaths.published_marts)."""
-    return Path(warehouse).with_name("marts.duckdb")
 
 
 def _quote(path: Path) -> str:
@@ -65,10 +64,12 @@ def _existing(con, schema: str, names: tuple[str, ...]) -> list[str]:
 
 def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = None, run_id: str | None = None,
             con: duckdb.DuckDBPyConnection | None = None) -> list[tuple[str, str, int]]:
-    """Copy the marts and coaching tables of `warehouse` into `target` (default: marts.duckdb
+    """Copy the marts and coaching tables of `warehouse` into `target` (default: analytics.duckdb
     beside it) by an atomic replace. Returns (schema, table, rows) per published table.
     `con`: an open connection to `warehouse` to read through (left open), else one is opened."""
     target = Path(target) if target else published_path(warehouse)
+    if target.resolve() == Path(warehouse).resolve():
+        raise RuntimeError(f"cannot publish {warehouse} over itself: publish it to another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     # Leftovers of a publication killed mid-way (the pool runs one publication at a time).
     for stale in target.parent.glob(f".{target.name}.*.tmp*"):
@@ -88,9 +89,10 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
             as_of = con.execute("select max(as_of) from intermediate.int_as_of").fetchone()[0]
         con.execute(f"ATTACH '{_quote(temp)}' AS published")
         try:
+            con.execute("create schema published.marts")
             for table in MART_TABLES:
-                con.execute(f'create table published.main."{table}" as select * from warehouse.marts."{table}"')
-                published.append(("main", table, _rows(con, f'published.main."{table}"')))
+                con.execute(f'create table published.marts."{table}" as select * from warehouse.marts."{table}"')
+                published.append(("marts", table, _rows(con, f'published.marts."{table}"')))
             con.execute("create schema published.coaching")
             for table in _existing(con, "coaching", COACHING_TABLES):
                 con.execute(
@@ -98,12 +100,12 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
                 )
                 published.append(("coaching", table, _rows(con, f'published.coaching."{table}"')))
             con.execute(
-                "create table published.main.publication (table_schema varchar, table_name varchar, "
+                "create table published.marts.publication (table_schema varchar, table_name varchar, "
                 "row_count bigint, published_at timestamp, as_of date, dagster_run_id varchar)"
             )
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             con.executemany(
-                "insert into published.main.publication values (?, ?, ?, ?, ?, ?)",
+                "insert into published.marts.publication values (?, ?, ?, ?, ?, ?)",
                 [(s, t, n, now, as_of, run_id) for s, t, n in published],
             )
         except BaseException as exc:
@@ -149,8 +151,8 @@ def _fsync(path: Path) -> None:
     group_name="publish",
     pool=WRITER_POOL,  # reads the warehouse: no writer may hold it meanwhile
     kinds={"duckdb"},
-    description="The marts (schema main: `select * from marts.rep_performance`) and the coaching tables "
-    "(schema coaching) copied to marts.duckdb beside the warehouse by an atomic replace, for analysts: "
+    description="The marts (schema marts: `select * from marts.rep_performance`) and the coaching tables "
+    "(schema coaching) copied to analytics.duckdb beside the warehouse by an atomic replace, for analysts: "
     "holding it open never blocks a run, and a reader never sees a half-written state.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
@@ -163,7 +165,7 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
     context.log.info(f"published {len(published)} tables ({rows:,} rows) to {target}")
     table = "\n".join(
         ["| table | rows |", "|---|---:|"]
-        + [f"| {'marts' if s == 'main' else s}.{t} | {n:,} |" for s, t, n in published]
+        + [f"| {s}.{t} | {n:,} |" for s, t, n in published]
     )
     return MaterializeResult(
         metadata={
@@ -172,6 +174,6 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
             "rows_published": rows,
             "file_size_bytes": target.stat().st_size,
             "tables": MetadataValue.md(table),
-            **{f"rows/{'marts' if s == 'main' else s}.{t}": n for s, t, n in published},
+            **{f"rows/{s}.{t}": n for s, t, n in published},
         }
     )
