@@ -69,6 +69,14 @@ def build_args(config: DbtBuildConfig) -> list[str]:
 def dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings, config: DbtBuildConfig
 ):
+    # dbt writes the warehouse from its own process: this step holds the run lock throughout.
+    with warehouse.run_lock():
+        yield from _build(context, dbt, warehouse, run, config)
+
+
+def _build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings, config: DbtBuildConfig
+):
     as_of = run.as_of_date()
     if as_of is None:
         with warehouse.connect(read_only=True) as con:
