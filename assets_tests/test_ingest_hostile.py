@@ -312,3 +312,21 @@ def test_as_of_after_today_is_refused(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.startswith("Error: COACHING_AS_OF: as_of 2099-01-01 is after today")
     assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_closed_deals_close_date_counts_for_as_of_an_open_deals_does_not(tmp_path):
+    """CRM-only orgs: as_of is the last close, not today (mart contract)."""
+    landing = tmp_path / "landing"
+    write_crm_rows(landing)  # Task 2025-01-20, Event 2025-01-22, an open deal closing 2025-06-30
+    base = CRM_ROWS["Opportunity"][0]
+    write_crm(landing, "Opportunity", [base, {**base, "Id": "006000000000001AAA", "CloseDate": "2025-04-10",
+                                              "IsClosed": "true", "IsWon": "true"}])
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    for obj in configured_objects():
+        loader.load_object(con, landing, obj)
+    assert latest_event_date(con) == dt.date(2025, 4, 10)
+    con.close()
+    build_warehouse(landing, warehouse, None, select="+int_as_of")
+    assert query(warehouse, "select as_of, latest_event_date from intermediate.int_as_of") == [
+        (dt.date(2025, 4, 10), dt.date(2025, 4, 10))]

@@ -367,11 +367,24 @@ def replay(
     if attainment is not None and not attainment.is_empty():
         escalations += _attainment_escalations(attainment, hierarchy, rep_latest, cfg)
 
+    escalations = [without_slm_to_manager(e) for e in escalations]
     return Replay(
         events=_frame(events, EVENT_SCHEMA, ["rep_id", "pattern_key", "opened_on"]),
         history=_frame(history, HISTORY_SCHEMA, ["coaching_id", "assessment_date"]),
         escalations=_frame(escalations, ESCALATION_SCHEMA, ["escalation_date", "rep_id", "rule", "pattern_key"]),
     )
+
+
+NO_SLM_NOTE = ("Sent to the manager: this seller has no second-line manager (their manager has no "
+               "manager in the CRM).")
+
+
+def without_slm_to_manager(escalation: dict) -> dict:
+    """Where a seller has no SLM, what goes to the SLM goes to the manager instead (coaching
+    contract), saying so in its reason; the weekly run counts these as a warning."""
+    if escalation["slm_id"] is not None or escalation["escalated_to"] not in ("slm", "manager_and_slm"):
+        return escalation
+    return {**escalation, "escalated_to": "manager", "reason": f"{escalation['reason']} {NO_SLM_NOTE}"}
 
 
 def _frame(rows: list[dict], schema: dict[str, pl.DataType], order: list[str]) -> pl.DataFrame:

@@ -40,6 +40,7 @@ from .rules import (
     HISTORY_SCHEMA,
     Replay,
     short_hash,
+    without_slm_to_manager,
 )
 from .state_dates import check_dates, check_frame
 
@@ -532,12 +533,12 @@ def escalate_manually(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note
         for d, s, lv, p in reversed(weeks)
     ])
     eid = short_hash("E", "manual", rep_id, by, at.isoformat())
-    row = {
+    row = without_slm_to_manager({
         "escalation_id": eid, "rep_id": rep_id, "role": role, "rule": "manual", "pattern_key": "manual",
         "coaching_id": None, "escalated_to": "slm", "manager_id": manager, "slm_id": slm,
         "escalation_date": at.date(), "reason": note.strip(), "history": history,
         "escalated_by": by, "escalated_at": at,
-    }
+    })
     with _transaction(con):
         con.execute(
             f"insert into {SCHEMA}.escalations ({', '.join(row)}) values ({', '.join('?' * len(row))})",

@@ -5,7 +5,8 @@
 -- hand-run `dbt build --vars`). It is an environment variable, not a var, so that nightly
 -- runs with a new date keep dbt's partial parsing (a changed --vars re-parses the whole
 -- project; a changed env_var re-parses this file only). Else the latest event date in
--- staging: the latest activity-log row, Task, Event or Gong call dated on or before today (UTC).
+-- staging: the latest activity-log row, Task, Event, Gong call or closed deal's CloseDate dated on or
+-- before today (UTC).
 -- as_of is never after today: rows dated later (a meeting booked for next week, a typo'd
 -- year) are not used until their day comes, and are counted in events_after_today.
 {%- set as_of_var = env_var('COACHING_DBT_AS_OF', '') or var('as_of', none) %}
@@ -19,11 +20,22 @@ with event_dates as (
     select call_date from {{ ref('stg_gong__calls') }}
 ),
 
+-- A closed deal's CloseDate is an event too (the mart contract): with CRM-only data as_of
+-- is the last close, not today. Open deals' close dates are plans, not events.
+latest_close as (
+    select max(close_date) filter (where close_date <= {{ utc_today() }}) as latest_close_date
+    from {{ ref('stg_salesforce__opportunities') }}
+    where is_closed
+),
+
 latest_event as (
     select
-        max(event_date) filter (where event_date <= {{ utc_today() }}) as latest_event_date,
+        greatest(
+            max(event_date) filter (where event_date <= {{ utc_today() }}),
+            any_value(latest_close.latest_close_date)
+        ) as latest_event_date,
         count(*) filter (where event_date > {{ utc_today() }}) as events_after_today
-    from event_dates
+    from event_dates, latest_close
 )
 
 select
