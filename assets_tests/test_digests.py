@@ -114,8 +114,10 @@ def sample(sample_built, tmp_path_factory):
             where status = 'open' and rep_id <> ? order by rep_id, coaching_id limit 1""", [rep_id]).fetchone()
         state.modify(con, other_event, by=other_manager, action=MODIFIED_ACTION)
         # CRM and call text holding markup
-        opp = con.execute("select opportunity_id from marts.next_best_actions where rep_id = ? and rank_for_rep = 1",
-                          [rep_id]).fetchone()[0]
+        # the rep's first next best action its digest shows (more than 90 days past due is hygiene)
+        opp = con.execute("""select opportunity_id from marts.next_best_actions
+                             where rep_id = ? and close_date >= date '2026-11-13' - 90
+                             order by rank_for_rep limit 1""", [rep_id]).fetchone()[0]
         con.execute("update marts.next_best_actions set account_name = ? where opportunity_id = ?", [SCRIPT_ACCOUNT, opp])
         con.execute("update marts.deal_health_scores set account_name = ? where opportunity_id = ?", [SCRIPT_ACCOUNT, opp])
         con.execute("""update intermediate.int_gong_calls set title = ?
@@ -147,7 +149,7 @@ def sample(sample_built, tmp_path_factory):
 
 def test_monthly_partitions_are_calendar_months():
     keys = MONTHLY_PARTITIONS.get_partition_keys(current_time=dt.datetime(2026, 11, 2))
-    assert keys[0] == "2023-01-01"
+    assert keys[0] == "2010-01-01"  # settings partitions.start_date 2010-01-04
     assert keys[-1] == "2026-11-01"  # the month in progress can be previewed
 
 

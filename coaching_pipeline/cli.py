@@ -70,7 +70,7 @@ def _export_paths(paths: RunPaths) -> None:
 
 @main.command()
 @click.option("--landing", help="Landing-zone folder [env COACHING_LANDING_DIR; default data/landing].")
-@click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb].")
+@click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/warehouse.duckdb].")
 @click.option("--as-of", "as_of", callback=_past_date,
               help="Compute as of this date, today at the latest [env COACHING_AS_OF; default: latest event date].")
 @click.option("--output", help="Output folder [env COACHING_OUTPUT_DIR; default data/output].")
@@ -78,8 +78,8 @@ def _export_paths(paths: RunPaths) -> None:
               help="Rebuild the incremental dbt models from scratch (after an upgrade changed their columns).")
 def run(landing, warehouse, as_of, output, full_refresh):
     """Materialize every asset once, in process. Exit code 1 when anything failed."""
+    from . import run_lock
     from .config import FutureAsOf
-    from .runner import run_all
 
     try:
         paths = resolve_paths(landing, warehouse, output, as_of)
@@ -90,12 +90,18 @@ def run(landing, warehouse, as_of, output, full_refresh):
             f"no extracts in {paths.landing}; write a sample with: coaching generate --out {paths.landing}"
         )
     _export_paths(paths)
-    ok = run_all(paths, echo=click.echo, full_refresh=full_refresh)
+    # Taken here as well as in run_all (it is reentrant): loading the definitions below can
+    # re-parse the dbt project, which must not happen under a running build, and costs seconds
+    # a second run should not spend before it is told another one holds the warehouse.
+    with run_lock.hold(paths.warehouse, "coaching run", warn=click.echo):
+        from .runner import run_all
+
+        ok = run_all(paths, echo=click.echo, full_refresh=full_refresh)
     sys.exit(0 if ok else 1)
 
 
 @main.command()
-@click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb].")
+@click.option("--warehouse", help="DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/warehouse.duckdb].")
 def docs(warehouse):
     """Generate dbt's documentation site (lineage, every model and column) from the warehouse."""
     import json
@@ -120,7 +126,7 @@ def docs(warehouse):
 
 # --- approval gate and manual escalation (coaching contract; coaching/state.py) -------------
 
-_WAREHOUSE_HELP = "DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/coaching.duckdb]."
+_WAREHOUSE_HELP = "DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/warehouse.duckdb]."
 
 
 def _coaching_connection(warehouse: str | None):
@@ -251,7 +257,9 @@ def escalate(rep_id, by, note, warehouse):
     finally:
         con.close()
     click.echo(
-        f"Escalated {rep_id} to the SLM ({row['slm_id'] or 'unknown'}) as {row['escalation_id']} "
+        (f"Escalated {rep_id} to the SLM ({row['slm_id']})" if row["escalated_to"] == "slm" else
+         f"Escalated {rep_id} to you, the manager: they have no second-line manager in the CRM")
+        + f" as {row['escalation_id']} "
         f"by {by} at {row['escalated_at']:%Y-%m-%d %H:%M:%S} UTC."
     )
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -75,6 +76,19 @@ class GongSettings(_Strict):
 
 class FiscalSettings(_Strict):
     year_start_month: int = Field(ge=1, le=12)
+
+
+class PartitionSettings(_Strict):
+    # Dagster fixes the partitions when the code location loads, before any data is read.
+    start_date: dt.date
+
+    @field_validator("start_date")
+    @classmethod
+    def _not_ahead(cls, value: dt.date) -> dt.date:
+        # A start after today leaves the schedules no partition to run.
+        if value > utc_today():
+            raise ValueError(f"{value} is after today ({utc_today()}, UTC): the partitions would be empty")
+        return value
 
 
 _DUCKDB_SIZE = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
@@ -157,6 +171,7 @@ class NextBestActionSettings(_Strict):
     urgent_within_days: int = Field(ge=0)
     urgency_multiplier: float = Field(ge=1)
     default_best_time: str
+    hygiene_after_days: int = Field(ge=0)
 
 
 class TargetBand(_Strict):
@@ -217,6 +232,7 @@ class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
     fiscal: FiscalSettings
+    partitions: PartitionSettings
     warehouse: WarehouseSettings
     ingest: IngestSettings
     marts: MartSettings
@@ -275,6 +291,43 @@ def check_as_of(as_of: dt.date | None, today: dt.date | None = None) -> dt.date 
     return as_of
 
 
+DEFAULT_WAREHOUSE = "data/warehouse/warehouse.duckdb"
+# The analysts' copy (assets/publish.py). Its stem is no schema of it, so `marts.x` and
+# `coaching.x` typed in the DuckDB CLI resolve as schema.table.
+PUBLISHED_NAME = "analytics.duckdb"
+
+
+def published_path(warehouse: str | os.PathLike) -> Path:
+    """The published copy for analysts: analytics.duckdb beside the warehouse file. The one
+    place that says where it is (publishing, the run summary, the locked-warehouse message)."""
+    return Path(warehouse).with_name(PUBLISHED_NAME)
+
+
+class ReservedWarehouseName(click.ClickException, ValueError):
+    """A warehouse named like its own published copy: publishing would replace it. A
+    ClickException so every `coaching` command prints just the sentence and exits 1."""
+
+    def __init__(self, warehouse: Path):
+        super().__init__(
+            f"the warehouse cannot be called {PUBLISHED_NAME} ({warehouse}): the copy published for analysts "
+            f"takes that name beside it; any other name works (default {Path(DEFAULT_WAREHOUSE).name})"
+        )
+
+
+# The default until the analysts' names changed: an install that still has it must not
+# silently start an empty warehouse beside it (its coaching state and decisions are there).
+OLD_DEFAULT_WAREHOUSE = "data/warehouse/coaching.duckdb"
+
+
+class OldDefaultWarehouse(click.ClickException, ValueError):
+    def __init__(self, old: Path, new: Path):
+        super().__init__(
+            f"found the warehouse at the old default {old} and none at the new default {new}: rename it "
+            f"(mv {old} {new}, and its .wal file if there is one) or keep it with --warehouse {old} "
+            "(or COACHING_WAREHOUSE)"
+        )
+
+
 @dataclass(frozen=True)
 class RunPaths:
     landing: Path
@@ -283,8 +336,8 @@ class RunPaths:
     as_of: dt.date | None  # None: the latest event date found in the landing zone
 
     @property
-    def published_marts(self) -> Path:
-        return self.warehouse.with_name("marts.duckdb")
+    def published(self) -> Path:
+        return published_path(self.warehouse)
 
 
 def resolve_paths(
@@ -303,9 +356,16 @@ def resolve_paths(
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     check_as_of(as_of)
+    chosen = warehouse or env.get("COACHING_WAREHOUSE")
+    warehouse = pick(warehouse, "COACHING_WAREHOUSE", DEFAULT_WAREHOUSE)
+    old = Path(OLD_DEFAULT_WAREHOUSE).resolve()
+    if not chosen and not warehouse.exists() and old.exists():
+        raise OldDefaultWarehouse(old, warehouse)
+    if published_path(warehouse) == warehouse:
+        raise ReservedWarehouseName(warehouse)
     return RunPaths(
         landing=pick(landing, "COACHING_LANDING_DIR", "data/landing"),
-        warehouse=pick(warehouse, "COACHING_WAREHOUSE", "data/warehouse/coaching.duckdb"),
+        warehouse=warehouse,
         output=pick(output, "COACHING_OUTPUT_DIR", "data/output"),
         as_of=as_of,
     )

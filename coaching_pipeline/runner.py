@@ -18,6 +18,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from . import partitions, run_lock
 from .config import RunPaths, settings
 from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
@@ -46,6 +47,20 @@ def digest_month(as_of: dt.date) -> dt.date:
     return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
+def partitions_refusal(as_of: dt.date, weeks: list[dt.date]) -> str | None:
+    """The sentence naming the first date needed and the setting to change, when a week to
+    assess or the month to render is before the configured partitions (Dagster would fail on
+    it with an invariant error naming neither); None when they are all partitions."""
+    why = (f"the week of as_of {as_of}" if len(weeks) == 1
+           else f"{len(weeks) - 1} weeks before as_of {as_of}, on a new install")
+    try:
+        partitions.check_weeks(weeks[0], f"The first week to assess ({why})")
+        partitions.check_month(digest_month(as_of), f"The month of digests before as_of {as_of}")
+    except partitions.BeforePartitionsStart as exc:
+        return str(exc)
+    return None
+
+
 def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
     con = open_warehouse(paths.warehouse, read_only=True)
     try:
@@ -61,6 +76,12 @@ def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
 
 
 def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
+    """Raises run_lock.RunLocked, before anything opens the warehouse, when another run holds it."""
+    with run_lock.hold(paths.warehouse, "coaching run", warn=echo):
+        return _run_all(paths, echo, full_refresh)
+
+
+def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
     from .definitions import build_definitions
 
     started = time.perf_counter()
@@ -80,7 +101,7 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
     log_file = paths.output / "logs" / "coaching-run.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    results = []
+    results, refused = [], None
     with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
         nightly_config = {**quiet, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         results.append(defs.resolve_job_def(NIGHTLY).execute_in_process(
@@ -88,6 +109,8 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
         if results[-1].success:
             as_of, history_empty = _coaching_state(paths)
             weeks = weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks)
+            refused = partitions_refusal(as_of, weeks)
+        if results[-1].success and not refused:
             # One run for all the weeks (the weekly assets backfill a range in a single run):
             # each week is assessed, the coaching log replayed once, then the marts published.
             results.append(defs.resolve_job_def(WEEKLY).execute_in_process(
@@ -108,8 +131,8 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
     warnings = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.WARN]
     elapsed = time.perf_counter() - started
     report(paths, echo)
-    if paths.published_marts.exists():
-        echo(f"Published marts (for analysts): {paths.published_marts}")
+    if paths.published.exists():
+        echo(f"Published for analysts (schemas marts, coaching): {paths.published}")
     for result in results:
         for event in result.all_events:
             if event.is_step_materialization and event.asset_key.path[-1] == "monthly_digests":
@@ -120,10 +143,10 @@ def run_all(paths: RunPaths, echo=print, full_refresh: bool = False) -> bool:
         echo(f"warning {check.asset_key.to_user_string()}:{check.check_name}")
     for check in failed_checks:
         echo(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}")
-    ok = all(r.success for r in results) and not failed_checks
+    ok = all(r.success for r in results) and not failed_checks and not refused
     echo(f"dbt and run log: {log_file}")
     echo(f"{'Finished' if ok else 'FAILED'} in {elapsed:.1f}s ({len(results)} runs)")
-    for line in failure_lines(results):
+    for line in failure_lines(results) + ([f"  coaching not run: {refused}"] if refused else []):
         echo(line)
     return ok
 

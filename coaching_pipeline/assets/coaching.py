@@ -10,7 +10,6 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     MaterializeResult,
-    WeeklyPartitionsDefinition,
     asset,
     multi_asset,
 )
@@ -21,11 +20,8 @@ from ..coaching.purge import warehouse_replay
 from ..coaching.skills import assess_week
 from ..coaching.state_dates import check_dates, check_weeks
 from ..config import settings, utc_today
+from ..partitions import WEEKLY_PARTITIONS, requested_keys
 from ..resources import WRITER_POOL, RunSettings, Warehouse
-
-# One partition per week, keyed by its Monday (the assessment date). The current week is
-# included so the nightly and weekly runs can assess it on its Monday.
-WEEKLY_PARTITIONS = WeeklyPartitionsDefinition(start_date="2023-01-02", day_offset=1, end_offset=1)
 
 ASSESSMENTS = AssetKey(["coaching", "skill_assessment_log"])
 COACHING_LOG = AssetKey(["coaching", "coaching_log"])
@@ -62,7 +58,7 @@ _EVIDENCE_MODELS = [
 def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings):
     # A backfill of a range of weeks is one run (BackfillPolicy.single_run): every week of
     # the range is assessed, then the log is replayed once.
-    weeks_run = sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
+    weeks_run = sorted(dt.date.fromisoformat(key) for key in requested_keys(context, WEEKLY_PARTITIONS))
     # Dagster runs a range reaching past the last partition and fails only when it records
     # the output, after the state is written: refuse such weeks before touching anything.
     today, as_of = utc_today(), run.as_of_date()
@@ -94,6 +90,12 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "(select count(*) from coaching.escalations), "
             "(select count(*) from coaching.skill_assessment_log)"
         ).fetchone()
+        # the missing link the coaching contract asks the run to name
+        without_slm = con.execute(
+            "select count(*), count(distinct manager_id), string_agg(distinct coalesce(manager_id, '?'), ', ') "
+            "from coaching.escalations where slm_id is null and escalated_to = 'manager' and reason like ?",
+            [f"%{rules.NO_SLM_NOTE}"],
+        ).fetchone()
     already = [week.isoformat() for week in weeks_run if week in done]
     context.log.info(
         f"weeks {weeks_run[0]}..{weeks_run[-1]}: {saved} rows assessed"
@@ -120,7 +122,16 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "pending_approval": totals[2],
         },
     )
-    yield MaterializeResult(asset_key=ESCALATIONS, metadata={"dagster/row_count": totals[3]})
+    if without_slm[0]:
+        context.log.warning(
+            f"{without_slm[0]} escalation(s) meant for a second-line manager went to the manager instead: "
+            f"managers without a manager in the CRM: {without_slm[2]}"
+        )
+    yield MaterializeResult(asset_key=ESCALATIONS, metadata={
+        "dagster/row_count": totals[3],
+        "sent_to_manager_no_slm": without_slm[0],
+        "managers_without_manager": without_slm[2] or "none",
+    })
 
 
 @asset(

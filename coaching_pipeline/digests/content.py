@@ -11,7 +11,9 @@ intermediate.int_as_of), so:
   last one dated before it ("last month");
 - activities, calls, escalations and daily flags are those dated in the month;
 - focus areas are approved or modified coaching events open at the month's end; next best
-  actions, pending approvals and at-risk deals are the current ones (as of the run).
+  actions, pending approvals, at-risk deals and the hygiene list are the current ones (as of
+  the run); deals more than 90 days past their close date are hygiene (hygiene.py): out of
+  the next best actions and the at-risk deals, in the manager's hygiene list.
 
 Guardrails of the rep digest: it is built from the rep's own rows only, plus group means that
 at least MIN_PEERS_IN_BENCHMARK other sellers contribute to; it never holds another seller's
@@ -37,7 +39,7 @@ from ..coaching.rules import SKILL_LABELS, format_target, format_value
 from ..coaching.skills import band_score
 from ..config import SKILLS, Settings, settings
 from ..safe_paths import safe_slug
-from . import defaults
+from . import defaults, hygiene
 
 SKILL_ROWS = (*SKILLS, "overall")
 LEVEL_ORDER = ("Expert", "Proficient", "Developing", "Needs Coaching", "Critical")
@@ -189,6 +191,7 @@ class ManagerDigest:
     escalations: list[dict]
     flags: list[dict]
     at_risk: dict
+    hygiene: dict = field(default_factory=dict)  # open deals more than 90 days past due (hygiene.py)
 
 
 @dataclass
@@ -283,8 +286,9 @@ class _Warehouse:
             select rep_id, opportunity_name, account_name, amount, close_date, health_score, health_band,
                    action_type_label, action_reason, contact_name, best_time, rank_for_rep
             from marts.next_best_actions
+            where close_date is null or close_date >= ?
             qualify row_number() over (partition by rep_id order by rank_for_rep) <= ?
-            order by rep_id, rank_for_rep""", [defaults.MAX_NEXT_BEST_ACTIONS])
+            order by rep_id, rank_for_rep""", [hygiene.cutoff(self.as_of, config), defaults.MAX_NEXT_BEST_ACTIONS])
         self.flags = _rows_by(con, "manager_id", """
             select manager_id, flag_id, rep_id, rule, flag_date, detail, opportunity_id from coaching.daily_flags
             where flag_date between ? and ? order by manager_id, flag_date, rep_id, rule, flag_id""",
@@ -293,8 +297,9 @@ class _Warehouse:
             select d.opportunity_id, d.opportunity_name, d.account_name, d.owner_id, d.amount, d.close_date,
                    d.health_score, d.risk_reasons, n.action_reason
             from marts.deal_health_scores d left join marts.next_best_actions n using (opportunity_id)
-            where not d.is_closed and d.health_band = 'red'
+            where d.is_at_risk
             order by d.owner_id, d.opportunity_id""", keep_key=True)
+        self.stale_deals = hygiene.stale_deals_by_owner(con, self.as_of, config)
         self.pending = _group(state.list_pending(con).to_dicts(), "manager_id", keep_key=True)
         self.escalations = _escalation_rows(self)
         self.escalations_by_manager = _group(self.escalations, "manager_id", keep_key=True)
@@ -540,9 +545,16 @@ def _calls(w: _Warehouse, rep_id: str) -> dict:
             "monologue": mean("longest_monologue_s")}
 
 
+def deal_texts(row: dict) -> dict:
+    """A deal's account and amount as printed. Salesforce allows a deal without either
+    (landing-zone contract), which would print as an empty or 'None' account otherwise."""
+    return {"account_name": row["account_name"] or "no account",
+            "amount_text": "no amount" if row["amount"] is None else money(row["amount"])}
+
+
 def _next_actions(w: _Warehouse, rep_id: str) -> list[dict]:
     rows = w.next_actions.get(rep_id, [])
-    return [{**r, "amount_text": money(r["amount"]), "close_text": day_text(r["close_date"]),
+    return [{**r, **deal_texts(r), "close_text": day_text(r["close_date"]),
              "health_text": num(r["health_score"], 0)} for r in rows]
 
 
@@ -681,7 +693,7 @@ def _manager_digest(w: _Warehouse, manager_id: str, team: list[dict]) -> Manager
     # largest first (no amount last), then by id
     deals = sorted((d for rep_id in team_ids for d in w.red_deals.get(rep_id, [])),
                    key=lambda d: (d["amount"] is None, -(d["amount"] or 0), d["opportunity_id"]))
-    at_risk = [{**d, "rep_name": w.name(d["owner_id"]), "amount_text": money(d["amount"]),
+    at_risk = [{**d, **deal_texts(d), "rep_name": w.name(d["owner_id"]),
                 "close_text": day_text(d["close_date"]), "health_text": num(d["health_score"], 0),
                 "reason": (d["risk_reasons"] or ["n/a"])[0] if isinstance(d["risk_reasons"], list)
                 else str(d["risk_reasons"] or "n/a")} for d in deals]
@@ -699,6 +711,7 @@ def _manager_digest(w: _Warehouse, manager_id: str, team: list[dict]) -> Manager
         at_risk={"deals": at_risk[: defaults.MAX_AT_RISK_DEALS], "count": len(at_risk),
                  "amount": money(sum(d["amount"] or 0 for d in at_risk)),
                  "more": max(0, len(at_risk) - defaults.MAX_AT_RISK_DEALS)},
+        hygiene=hygiene.team_list(w.stale_deals, team_ids, w.name, w.cfg),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
+from .. import run_lock
 from ..config import check_as_of, utc_today
 from ..db import WarehouseLocked, error_line, open_warehouse
 
@@ -25,6 +26,34 @@ class Warehouse(ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection closed on exit, inside the warehouse's run lock (self.run_lock)."""
+        with self.run_lock(), self._connect(read_only) as con:
+            yield con
+
+    @contextlib.contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """The run lock (run_lock.py) for the block, read-only steps included: a reader keeps
+        another run's writer out just as well. Already held by this process (`coaching run`
+        executes its jobs in process), it is simply held once more; held by another process,
+        the step fails with the holder's one line, and nothing of it runs."""
+        from dagster import Failure, OpExecutionContext, get_dagster_logger
+
+        try:
+            context = OpExecutionContext.get()
+            run_id, step = context.run_id, context.get_step_execution_context().step.key
+            what = f"Dagster run {run_id}, step {step}"
+        except Exception:  # noqa: BLE001 - outside a step (a script using the resource)
+            what, run_id = "Dagster", None
+        lock = contextlib.ExitStack()
+        try:
+            lock.enter_context(run_lock.hold(self.path, what, run_id=run_id, warn=get_dagster_logger().warning))
+        except run_lock.RunLocked as locked:
+            raise Failure(description=locked.message) from locked
+        with lock:
+            yield
+
+    @contextlib.contextmanager
+    def _connect(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection closed on exit, so no step keeps the file locked after it ends.
 
         Every writer step does its work inside this block, so this is where a step's failure
@@ -75,7 +104,8 @@ class RunSettings(ConfigurableResource):
 
 
 def latest_event_date(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
-    """The default as_of: the latest date of an activity, Task, Event or Gong call loaded,
+    """The default as_of: the latest date of an activity, Task, Event, Gong call or closed
+    deal's CloseDate loaded,
     not after today (a meeting booked for next week, or a row dated 2099, is not data yet)."""
     existing = {
         r[0]
@@ -88,6 +118,9 @@ def latest_event_date(con: duckdb.DuckDBPyConnection, today: dt.date | None = No
         "task": "coalesce(activity_date, created_date::date)",
         "event": "start_date_time::date",
         "gong_calls": "started::date",
+        # a closed deal's CloseDate (the mart contract): CRM-only data gets the last close
+        "opportunity": "case when is_closed and is_deleted is not true and _fivetran_deleted is not true "
+                       "then close_date end",
     }
     selects = [
         f"select max({day}) as d from raw.{table} where {day} <= $today"
