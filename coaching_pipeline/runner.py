@@ -18,7 +18,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from . import partitions, run_lock
+from . import partitions, preflight, run_lock
 from .config import RunPaths, settings
 from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
@@ -130,6 +130,9 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
     failed_checks = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.ERROR]
     warnings = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.WARN]
     elapsed = time.perf_counter() - started
+    if results[0].success:  # what the nightly understood of the data (preflight.py); its steps log it too
+        for line in preflight.lines_of(paths.warehouse):
+            echo(line)
     report(paths, echo)
     if paths.published.exists():
         echo(f"Published for analysts (schemas marts, coaching): {paths.published}")

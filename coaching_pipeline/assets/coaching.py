@@ -9,11 +9,14 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
+    MetadataValue,
     asset,
     multi_asset,
 )
 
+from .. import preflight
 from ..coaching import rules, state
 from ..coaching.evidence import load_evidence
 from ..coaching.purge import warehouse_replay
@@ -65,6 +68,10 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
     check_weeks(weeks_run, as_of=as_of, today=today)
     cfg = settings().coaching
     with warehouse.connect() as con:
+        understood = _preflight(context, con)
+        if understood.nothing_to_coach:  # a plain sentence, not a crash on empty evidence
+            raise Failure(description=understood.nothing_to_coach,
+                          metadata={"preflight": MetadataValue.md(understood.markdown())})
         state.ensure_schema(con)
         evidence = load_evidence(con)
         done = state.assessed_weeks(con)
@@ -111,6 +118,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "gaps_in_run_weeks": run_rows[1],
             "weeks_assessed": len(weeks),
             "dagster/row_count": totals[4],
+            "preflight": MetadataValue.md(understood.markdown()),
         },
     )
     yield MaterializeResult(
@@ -145,6 +153,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
 )
 def daily_flags(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
     with warehouse.connect() as con:
+        understood = _preflight(context, con)  # the nightly's first step after dbt
         state.ensure_schema(con)
         run_date = run.as_of_date() or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
         # Refused even when no flag would be raised: a run dated after today is the mistake.
@@ -157,5 +166,12 @@ def daily_flags(context: AssetExecutionContext, warehouse: Warehouse, run: RunSe
     context.log.info(f"{len(flags)} flags as of {run_date}, {raised} new")
     return MaterializeResult(
         metadata={"run_date": run_date.isoformat(), "flags_found": len(flags), "flags_raised": raised,
-                  "dagster/row_count": total}
+                  "dagster/row_count": total, "preflight": MetadataValue.md(understood.markdown())}
     )
+
+
+def _preflight(context: AssetExecutionContext, con) -> preflight.Preflight:
+    """What the run understood of the data (coaching_pipeline/preflight.py), in the step's log."""
+    understood = preflight.preflight(con)
+    context.log.info("\n".join(understood.lines()))
+    return understood
