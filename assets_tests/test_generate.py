@@ -184,6 +184,8 @@ def test_nothing_is_dated_after_as_of(zone, gong):
 def test_every_required_column_is_present_under_either_naming(zone):
     root, _ = zone
     for obj in salesforce_objects("Sales_Role__c", MEDDPICC):
+        if obj.name == "organization":
+            continue  # optional (an org without it gets the configured defaults); not generated
         files = crm_files(root, obj.file_stems[0])
         assert files, obj.name
         for f in files:

@@ -395,7 +395,7 @@ def test_a_failed_run_publishes_nothing_and_names_the_locked_file(tmp_path):
         holder.wait()
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert len(failures) == 18  # every ingestion step, each naming the warehouse file it could not lock
+    assert len(failures) == 19  # every ingestion step, each naming the warehouse file it could not lock
     assert all(str(warehouse) in error_text(e.event_specific_data.error) for e in failures)
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     assert "dbt_models" not in started and "warehouse__published_marts" not in started

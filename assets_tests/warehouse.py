@@ -12,6 +12,7 @@ from pathlib import Path
 
 from coaching_pipeline.config import DBT_PROJECT_DIR
 from coaching_pipeline.db import open_warehouse
+from coaching_pipeline.fiscal import organization_start_month
 from coaching_pipeline.ingest import configured_objects, loader
 from coaching_pipeline.resources.dbt import dbt_env, dbt_executable, dbt_vars
 
@@ -38,7 +39,8 @@ def _dbt_home() -> Path:
 def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dict | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
     """Run dbt on the project against `warehouse`, as the product does (settings as vars,
-    as_of in the environment); its log stays beside the file.
+    as_of and the Organization's fiscal start month in the environment); its log stays
+    beside the file.
 
     dbt re-parses the whole project when the attached path changes (it is part of the
     profile), as a deployment's never does: the file is moved to one path per test process
@@ -46,7 +48,7 @@ def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dic
     work = warehouse.parent / f"dbt-{warehouse.stem}"
     home = _dbt_home()
     attached = home / "warehouse.duckdb"
-    env = {**os.environ, **dbt_env(attached, as_of)}
+    env = {**os.environ, **dbt_env(attached, as_of, _organization_start_month(warehouse))}
     os.replace(warehouse, attached)
     try:
         proc = subprocess.run(
@@ -60,6 +62,17 @@ def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dic
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
+
+
+def _organization_start_month(warehouse: Path) -> int | None:
+    """What the dbt step reads before dbt starts (assets/dbt.py)."""
+    if not warehouse.exists():
+        return None
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        return organization_start_month(con)
+    finally:
+        con.close()
 
 
 def build_warehouse(landing: Path, warehouse: Path, as_of: dt.date | None, select: str | None = None) -> Path:

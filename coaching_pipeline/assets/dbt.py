@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetKey, Config, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from tqdm import tqdm
 
+from ..fiscal import organization_start_month
 from ..resources import DBT_PROJECT, WRITER_POOL, RunSettings, Warehouse, dbt_vars, ensure_manifest
 from ..resources.dbt import dbt_env
 from ..resources.warehouse import latest_event_date
@@ -78,13 +79,16 @@ def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, run: RunSettings, config: DbtBuildConfig
 ):
     as_of = run.as_of_date()
-    if as_of is None:
-        with warehouse.connect(read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:
+        if as_of is None:
             as_of = latest_event_date(con)
-    context.log.info(f"dbt build as of {as_of}" + (" (full refresh)" if config.full_refresh else ""))
-    # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the
-    # as_of from the environment; dbt inherits this process's environment.
-    os.environ.update(dbt_env(warehouse.path, as_of))
+        # Organization.FiscalYearStartMonth, else None (dbt then uses the configured default)
+        fiscal_start = organization_start_month(con)
+    context.log.info(f"dbt build as of {as_of}" + (" (full refresh)" if config.full_refresh else "")
+                     + (f", fiscal year from month {fiscal_start} (Organization)" if fiscal_start else ""))
+    # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the as_of
+    # and int_fiscal_quarters the org's start month from the environment; dbt inherits it.
+    os.environ.update(dbt_env(warehouse.path, as_of, fiscal_start))
     invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
     # Events go to Dagster as dbt emits them, so the UI follows the build model by model.
     # Row counts come from dbt itself (every model logs its own, macros/row_counts.sql): the

@@ -39,6 +39,7 @@ import polars as pl
 
 from ..config import CoachingSettings, settings, utc_today
 from ..db import rollback
+from ..fiscal import fiscal_year_start_month
 from . import rules, state
 from .evidence import QUERIES, Evidence, load_evidence
 from .skills import attainment_at
@@ -102,12 +103,15 @@ class PurgeRefused(ValueError):
 def warehouse_replay(con: duckdb.DuckDBPyConnection, cfg: CoachingSettings | None = None,
                      evidence: Evidence | None = None) -> rules.Replay:
     """rules.replay over every week in skill_assessment_log, with the sellers of
-    intermediate.int_users and the attainment at each week: what the weekly job persists."""
+    intermediate.int_users and the attainment at each week (in the fiscal quarters dbt used:
+    fiscal.fiscal_year_start_month): what the weekly job persists."""
     cfg = cfg or settings().coaching
     evidence = evidence or load_evidence(con)
     weeks = state.assessed_weeks(con)
+    start_month = fiscal_year_start_month(con)
     attainment = (
-        pl.concat([attainment_at(evidence, week, cfg) for week in weeks], how="vertical_relaxed") if weeks else None
+        pl.concat([attainment_at(evidence, week, cfg, start_month) for week in weeks], how="vertical_relaxed")
+        if weeks else None
     )
     users = con.execute("select user_id, user_name, role, manager_id, slm_id from intermediate.int_users").pl()
     return rules.replay(state.read_assessments(con), users, attainment, cfg)

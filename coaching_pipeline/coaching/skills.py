@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..config import SKILLS, CoachingSettings, TargetBand, settings
+from ..fiscal import fiscal_year_start_month
 from .evidence import Evidence
 
 OVERALL = "overall"
@@ -604,9 +605,11 @@ def attainment_at(evidence: Evidence, assessment_date: dt.date, cfg: CoachingSet
                   year_start_month: int | None = None) -> pl.DataFrame:
     """Per seller, quota attainment in the fiscal quarter holding d - 1 (the last day of data):
     attainment = won amount closed in [quarter_start, d - 1] / the quarter's full quota (sum of
-    int_quota_daily over the quarter; null without quota), days_left = quarter_end - (d - 1)."""
+    int_quota_daily over the quarter; null without quota), days_left = quarter_end - (d - 1).
+    year_start_month: the warehouse's (fiscal.fiscal_year_start_month(con), as the weekly job
+    passes it); omitted, the configured default."""
     del cfg  # the attainment thresholds are applied by the escalation rules
-    start_month = year_start_month or settings().fiscal.year_start_month
+    start_month = year_start_month or fiscal_year_start_month()
     last = assessment_date - dt.timedelta(days=1)
     q_start, q_end = fiscal_quarter(last, start_month)
     sellers = _sellers(evidence)

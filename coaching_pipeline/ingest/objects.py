@@ -263,6 +263,13 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
             "Id:id!", "StartDate:date!", "EndDate:date!", "Type:text!",
             description="Fiscal periods (Month, Quarter, Year) that quotas refer to.",
         ),
+        _salesforce(
+            "organization", ("Organization",),
+            "Id:id!", "DefaultCurrencyIsoCode:text", "TimeZoneSidKey:text",
+            Column("fiscal_year_start_month", INTEGER, minimum=1, maximum=12),
+            description="The Salesforce org itself (one row): its fiscal year start month, "
+            "default currency and time zone.",
+        ),
     ]
 
 

@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from ..config import DBT_PROJECT_DIR, resolve_paths, settings
+from ..fiscal import FISCAL_START_ENV
 from ..ingest.objects import to_snake
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -88,10 +89,15 @@ class DbtCli(DbtCliResource):
 AS_OF_ENV = "COACHING_DBT_AS_OF"
 
 
-def dbt_env(warehouse: str | Path, as_of: dt.date | None) -> dict[str, str]:
-    """The environment a dbt invocation needs: the warehouse it attaches and its as_of."""
+def dbt_env(warehouse: str | Path, as_of: dt.date | None,
+            fiscal_start_month: int | None = None) -> dict[str, str]:
+    """The environment a dbt invocation needs: the warehouse it attaches, its as_of and the
+    Organization's fiscal year start month (fiscal.organization_start_month; empty: dbt uses
+    the var fiscal_year_start_month, the configured default). Like as_of, the month comes from
+    the data, so it travels here and not in --vars (partial parsing, above)."""
     duckdb = settings().warehouse  # profiles.yml reads these, as db.duckdb_settings does for us
     return {"COACHING_WAREHOUSE": str(warehouse), AS_OF_ENV: as_of.isoformat() if as_of else "",
+            FISCAL_START_ENV: str(fiscal_start_month) if fiscal_start_month else "",
             "COACHING_DUCKDB_MEMORY_LIMIT": duckdb.memory_limit,
             "COACHING_DUCKDB_CHECKPOINT_THRESHOLD": duckdb.checkpoint_threshold,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -110,6 +116,7 @@ def dbt_vars() -> dict:
         "economic_buyer_roles": [r.lower() for r in crm.economic_buyer_roles],
         "default_quota_period_months": crm.default_quota_period_months,
         "gong_trackers": config.gong.trackers,
+        # the default; the Organization's month, when given, comes in the environment (dbt_env)
         "fiscal_year_start_month": config.fiscal.year_start_month,
         **config.marts.model_dump(),
         "deal_health": config.deal_health.model_dump(),

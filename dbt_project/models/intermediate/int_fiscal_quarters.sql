@@ -1,8 +1,16 @@
 -- One row per fiscal quarter, from the earliest quarter holding an Opportunity CloseDate or
 -- a ForecastingQuota StartDate up to the quarter holding as_of.
--- Fiscal years start on the first day of month var fiscal_year_start_month and are named
--- by the calendar year in which they END (start month 2: Feb 2024 - Jan 2025 is FY2025).
-{%- set start_month = var('fiscal_year_start_month') | int %}
+-- Fiscal years start on the first day of the start month and are named by the calendar
+-- year in which they END (start month 2: Feb 2024 - Jan 2025 is FY2025). The start month is
+-- Organization.FiscalYearStartMonth when the org has one - the environment variable
+-- COACHING_DBT_FISCAL_YEAR_START_MONTH, read from raw.organization by the product before dbt
+-- runs (coaching_pipeline/fiscal.py; the coaching step uses the same value) - else the var
+-- fiscal_year_start_month (settings fiscal.year_start_month). An environment variable, not a
+-- var, for the reason int_as_of gives: a change re-parses this file only.
+{%- set start_month = (env_var('COACHING_DBT_FISCAL_YEAR_START_MONTH', '') or var('fiscal_year_start_month')) | int %}
+{%- if start_month < 1 or start_month > 12 %}
+    {{ exceptions.raise_compiler_error('fiscal year start month must be 1-12, got ' ~ start_month) }}
+{%- endif %}
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
