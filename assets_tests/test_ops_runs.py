@@ -506,8 +506,8 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "tables_published": 11,
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
-    # the killed run: the 18 ingestion steps; the re-execution: dbt, daily flags, publish
-    assert killed["pg_step_successes"] == {parent: 18, child: 3}
+    # the killed run: the 19 ingestion steps; the re-execution: dbt, daily flags, publish
+    assert killed["pg_step_successes"] == {parent: 19, child: 3}
 
 
 def test_killed_and_reexecuted_run_ends_like_the_uninterrupted_run(killed, uninterrupted):
