@@ -90,6 +90,10 @@ def test_the_tiny_org_preflight(tmp_path):
         "  columns delivered that the landing-zone spec does not declare (kept in raw, not used): none",
     ]
     assert report.nothing_to_coach is None
+    # as the dbt step runs without --as-of: it passes the latest event date it found
+    build_warehouse(tmp_path / "landing", tmp_path / "w.duckdb", dt.date(2025, 1, 22))
+    assert preflight.read(warehouse).lines()[5] == (
+        "  as_of 2025-01-22: the latest event loaded (activity, Task, Event, Gong call or closed deal)")
     assert report.markdown().splitlines()[:3] == [
         "**Preflight: 2 users: 1 seller, 1 manager, 0 without a role**", "",
         "- sellers by role: AE 1 (role field Sales\\_Role\\_\\_c 1)"]

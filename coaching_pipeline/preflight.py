@@ -235,7 +235,10 @@ def preflight(con: duckdb.DuckDBPyConnection) -> Preflight:
         role_field_values=ranked(field_values),
         managers_without_manager=[name for (name,) in top],
         sellers_without_manager=no_manager,
-        as_of=as_of[0], as_of_source=as_of[1], latest_event_date=as_of[2], events_after_today=as_of[3],
+        # The dbt step passes the latest event date it found as an explicit as_of, so dbt says
+        # 'var' for it too: an as_of that is the latest event is reported as what it is.
+        as_of=as_of[0], as_of_source="latest_event" if as_of[0] == as_of[2] else as_of[1],
+        latest_event_date=as_of[2], events_after_today=as_of[3],
         files_rejected=[(f, e or "") for f, e in rejected],
         quarantined=quarantined,
         unused_columns=unused_columns(con),
