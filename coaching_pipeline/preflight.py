@@ -17,7 +17,6 @@ The weekly coaching step and the nightly daily flags log it and add it to their 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import duckdb
 
 from .config import settings
 from .db import open_warehouse
-from .people_text import clean
+from .people_text import clean, md_escape
 
 SELLER_ROLES = ("AE", "AM", "CSM", "SDR")
 _SHOWN = 5  # names listed at most, then "and N more"
@@ -36,7 +35,6 @@ _AS_OF_SOURCES = {
     "latest_event": "the latest event loaded (activity, Task, Event, Gong call or closed deal)",
     "today": "today: no activity, Task, Event, Gong call or closed deal loaded",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#<>&])")
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ class Preflight:
 
     def markdown(self) -> str:
         """The same lines as Markdown (Dagster metadata), CRM values escaped for Markdown."""
-        head, *rest = self._lines(lambda v: _MD_SPECIAL.sub(r"\\\1", _plain(v)), "- ")
+        head, *rest = self._lines(lambda v: md_escape(_plain(v)), "- ")
         return "\n".join([f"**{head}**", "", *rest])
 
     def _lines(self, esc: Callable[[str], str], bullet: str) -> list[str]:

@@ -36,10 +36,9 @@ from pathlib import Path
 import css_inline
 import duckdb
 import jinja2
-from markupsafe import Markup
 
 from ..config import PACKAGE_DIR, Settings
-from ..people_text import clean
+from ..people_text import clean, md_escape
 from ..safe_paths import path_inside, safe_id, safe_slug
 from . import charts, defaults
 from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather
@@ -54,22 +53,7 @@ ROLE_NAMES = {"AE": "Account Executive", "AM": "Account Manager", "CSM": "Custom
 # --------------------------------------------------------------------------------------
 # Markdown escaping: every value printed by a Markdown template goes through md_escape (the
 # environment's finalize), so CRM and call text can neither inject markup nor raw HTML, nor
-# carry control or bidi characters (people_text.clean).
-
-# Backslash escapes, not HTML entities: CommonMark takes a backslash before any ASCII
-# punctuation literally, so `\<b>` is the text "<b>" (never raw HTML) in a Markdown viewer,
-# while "&lt; 50%" read as plain text (a mail client showing the .md) is gibberish.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#<>&])")
-
-
-def md_escape(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Markup):
-        return str(value)
-    text = _MD_SPECIAL.sub(r"\\\1", str(value))
-    # cleaned last, so a carriage return still counts as a line break above
-    return clean(re.sub(r"\s*[\r\n]+\s*", " ", text))
+# carry control or bidi characters (people_text.md_escape).
 
 
 def html_finalize(value):
