@@ -395,7 +395,7 @@ def test_a_failed_run_publishes_nothing_and_names_the_locked_file(tmp_path):
         holder.wait()
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert len(failures) == 19  # every ingestion step, each naming the warehouse file it could not lock
+    assert len(failures) == 21  # every ingestion step, each naming the warehouse file it could not lock
     assert all(str(warehouse) in error_text(e.event_specific_data.error) for e in failures)
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     assert "dbt_models" not in started and "warehouse__published_marts" not in started
@@ -506,8 +506,8 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "tables_published": 11,
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
-    # the killed run: the 19 ingestion steps; the re-execution: dbt, daily flags, publish
-    assert killed["pg_step_successes"] == {parent: 19, child: 3}
+    # the killed run: the 21 ingestion steps; the re-execution: dbt, daily flags, publish
+    assert killed["pg_step_successes"] == {parent: 21, child: 3}
 
 
 def test_killed_and_reexecuted_run_ends_like_the_uninterrupted_run(killed, uninterrupted):

@@ -78,6 +78,25 @@ class FiscalSettings(_Strict):
     year_start_month: int = Field(ge=1, le=12)
 
 
+class OrgDefaults(_Strict):
+    """What the product assumes when the org's extracts do not say (landing-zone contract,
+    "Money, currencies, local time, fiscal year")."""
+
+    corporate_currency: str = Field(pattern=r"^[A-Z]{3}$")
+    time_zone: str
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. America/New_York)") from exc
+        return value
+
+
 class PartitionSettings(_Strict):
     # Dagster fixes the partitions when the code location loads, before any data is read.
     start_date: dt.date
@@ -232,6 +251,7 @@ class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
     fiscal: FiscalSettings
+    org_defaults: OrgDefaults
     partitions: PartitionSettings
     warehouse: WarehouseSettings
     ingest: IngestSettings

@@ -21,7 +21,9 @@ TEXT = "text"
 BOOL = "bool"  # true/false, TRUE/FALSE, 1/0
 TIMESTAMP = "timestamp"  # ISO 8601, normalised to UTC (stored without a zone)
 DATE = "date"
-NUMBER = "number"  # DOUBLE
+NUMBER = "number"  # DOUBLE (durations, probabilities, counts: never money)
+MONEY = "money"  # DECIMAL(18,2): amounts, quotas, prices; exact, never a binary float
+RATE = "rate"  # DECIMAL(18,6): currency conversion rates (Salesforce stores 6 places)
 INTEGER = "integer"  # BIGINT
 JSON = "json"  # nested Gong payload, kept as DuckDB JSON
 
@@ -32,6 +34,8 @@ DUCKDB_TYPES = {
     TIMESTAMP: "TIMESTAMP",
     DATE: "DATE",
     NUMBER: "DOUBLE",
+    MONEY: "DECIMAL(18,2)",
+    RATE: "DECIMAL(18,6)",
     INTEGER: "BIGINT",
     JSON: "JSON",
 }
@@ -67,6 +71,9 @@ class Column:
     # ID columns: which settings ingest.id_patterns entry its values must match
     # (None: the source's own ids, see SourceObject.id_format).
     id_format: str | None = None
+    # DATE columns whose values may be Salesforce's open-range sentinels (DatedConversionRate:
+    # 0001-01-01 starts the first range, 9999-12-31 ends the last): no plausibility bounds.
+    unbounded_dates: bool = False
 
     @property
     def is_record_timestamp(self) -> bool:
@@ -179,7 +186,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
             "user", ("User",),
             "Id:id!", "Name:text!", "Email:text!", "IsActive:bool!",
             "ManagerId:id", "UserRoleId:id", "Title:text", "Department:text",
-            f"{role_field}:text",
+            f"{role_field}:text", "TimeZoneSidKey:text", "DefaultCurrencyIsoCode:text",
             description="Salesforce users (sellers, managers, everyone else).",
         ),
         _salesforce(
@@ -190,7 +197,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "account", ("Account",),
             "Id:id!", "Name:text!", "OwnerId:id", "Industry:text",
-            Column("annual_revenue", NUMBER, minimum=0),
+            Column("annual_revenue", MONEY, minimum=0, is_amount=True),
             Column("number_of_employees", INTEGER, minimum=0),
             "BillingCountry:text", "Type:text",
             description="Customer accounts.",
@@ -206,7 +213,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
             # Salesforce allows a deal without an account or an amount (private deals, early
             # pipeline), and real exports hold many: both optional (landing-zone contract).
             "Id:id!", "AccountId:id", "OwnerId:id!", "Name:text!", "StageName:text!",
-            Column("amount", NUMBER, minimum=0, is_amount=True),
+            Column("amount", MONEY, minimum=0, is_amount=True), "CurrencyIsoCode:text",
             "CloseDate:date!", "CreatedDate:timestamp!", "IsClosed:bool!", "IsWon:bool!",
             "ForecastCategoryName:text",
             Column("probability", NUMBER, minimum=0, maximum=100),
@@ -217,7 +224,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "opportunity_history", ("OpportunityHistory",),
             "Id:id!", "OpportunityId:id!", "StageName:text!", "CreatedDate:timestamp!",
-            Column("amount", NUMBER, minimum=0, is_amount=True), "CloseDate:date",
+            Column("amount", MONEY, minimum=0, is_amount=True), "CloseDate:date",
             Column("probability", NUMBER, minimum=0, maximum=100), "ForecastCategory:text",
             description="Stage history of opportunities.",
         ),
@@ -251,7 +258,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
         _salesforce(
             "forecasting_quota", ("ForecastingQuota",),
             "Id:id", "QuotaOwnerId:id!", "StartDate:date!",
-            Column("quota_amount", NUMBER, required=True, minimum=0, is_amount=True),
+            Column("quota_amount", MONEY, required=True, minimum=0, is_amount=True),
             "PeriodId:id", "CurrencyIsoCode:text",
             # ForecastingQuota rows are identified by owner and start date: extracts often
             # omit Id, and one owner has one quota per period.
@@ -269,6 +276,24 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
             Column("fiscal_year_start_month", INTEGER, minimum=1, maximum=12),
             description="The Salesforce org itself (one row): its fiscal year start month, "
             "default currency and time zone.",
+        ),
+        _salesforce(
+            "currency_type", ("CurrencyType",),
+            "Id:id", "IsoCode:text!", Column("conversion_rate", RATE, required=True, minimum=0.000001),
+            "IsCorporate:bool", "IsActive:bool", Column("decimal_places", INTEGER, minimum=0, maximum=9),
+            # One row per currency of a multi-currency org; extracts often omit Id.
+            key=("iso_code",),
+            description="Currencies of a multi-currency org and their static conversion rates "
+            "(units per one unit of the corporate currency).",
+        ),
+        _salesforce(
+            "dated_conversion_rate", ("DatedConversionRate",),
+            "Id:id", "IsoCode:text!", Column("conversion_rate", RATE, required=True, minimum=0.000001),
+            Column("start_date", DATE, required=True, unbounded_dates=True),
+            Column("next_start_date", DATE, unbounded_dates=True),
+            key=("iso_code", "start_date"),
+            description="Dated exchange rates (advanced currency management): a rate holds from "
+            "StartDate to the day before NextStartDate.",
         ),
     ]
 

@@ -80,6 +80,25 @@ def parse_number(expr: pl.Expr) -> pl.Expr:
     return pl.when(value.is_finite()).then(value).otherwise(None)
 
 
+# Money is parsed straight from its text into a decimal (never through a float): up to 38
+# digits with 10 places, then rounded half away from zero, as Salesforce rounds currency.
+_WIDE_DECIMAL = pl.Decimal(38, 10)
+MONEY_DTYPE = pl.Decimal(18, 2)
+RATE_DTYPE = pl.Decimal(18, 6)
+
+
+def _decimal_parser(scale: int, dtype: pl.DataType):
+    def parse(expr: pl.Expr) -> pl.Expr:
+        wide = _text(expr).cast(_WIDE_DECIMAL, strict=False)
+        fits = wide.abs() < 10 ** (dtype.precision - scale)
+        return pl.when(fits).then(wide.round(scale, mode="half_away_from_zero")).otherwise(None).cast(dtype)
+    return parse
+
+
+parse_money = _decimal_parser(2, MONEY_DTYPE)
+parse_rate = _decimal_parser(6, RATE_DTYPE)
+
+
 def parse_integer(expr: pl.Expr) -> pl.Expr:
     value = parse_number(expr)
     return pl.when(value == value.floor()).then(value).otherwise(None).cast(pl.Int64)
@@ -90,6 +109,8 @@ _TEXT_PARSERS = {
     o.DATE: parse_date,
     o.BOOL: parse_bool,
     o.NUMBER: parse_number,
+    o.MONEY: parse_money,
+    o.RATE: parse_rate,
     o.INTEGER: parse_integer,
 }
 
@@ -98,6 +119,8 @@ _TARGET_DTYPES = {
     o.DATE: pl.Date,
     o.BOOL: pl.Boolean,
     o.NUMBER: pl.Float64,
+    o.MONEY: MONEY_DTYPE,
+    o.RATE: RATE_DTYPE,
     o.INTEGER: pl.Int64,
 }
 
@@ -112,6 +135,10 @@ def already_typed(dtype: pl.DataType, kind: str) -> bool:
         return dtype == pl.Boolean
     if kind in (o.NUMBER, o.INTEGER):
         return dtype.is_numeric()
+    if kind in (o.MONEY, o.RATE):
+        # Parquet decimals and integers are exact; a Parquet float goes through its shortest
+        # decimal text (what the exporter meant), not its binary value.
+        return dtype.is_decimal() or dtype.is_integer()
     return False
 
 
@@ -119,10 +146,15 @@ def typed(expr: pl.Expr, kind: str, dtype: pl.DataType = pl.Utf8) -> pl.Expr:
     """The typed value of a delivered column (null where it does not parse)."""
     if kind in (o.ID, o.TEXT, o.JSON):
         return _text(expr) if kind == o.ID else expr.cast(pl.Utf8)
+    if kind in (o.MONEY, o.RATE) and already_typed(dtype, kind):
+        scale, target = (2, MONEY_DTYPE) if kind == o.MONEY else (6, RATE_DTYPE)
+        return expr.cast(_WIDE_DECIMAL).round(scale, mode="half_away_from_zero").cast(target)
     if already_typed(dtype, kind):
         if kind == o.TIMESTAMP and getattr(dtype, "time_zone", None):
             expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         return expr.cast(_TARGET_DTYPES[kind])
+    if kind in (o.MONEY, o.RATE) and dtype.is_float():
+        return _TEXT_PARSERS[kind](pl.when(expr.is_finite()).then(expr).otherwise(None).cast(pl.Utf8))
     return _TEXT_PARSERS[kind](expr)
 
 
@@ -140,5 +172,7 @@ KIND_ERRORS = {
     o.DATE: "not a date (YYYY-MM-DD)",
     o.BOOL: "not a boolean (true/false, 1/0)",
     o.NUMBER: "not a number",
+    o.MONEY: "not an amount (a decimal number, at most 16 digits before the point)",
+    o.RATE: "not a conversion rate (a decimal number, at most 12 digits before the point)",
     o.INTEGER: "not a whole number",
 }

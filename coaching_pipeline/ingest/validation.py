@@ -105,7 +105,7 @@ def _plausibility_rules(obj: o.SourceObject, col: o.Column, dtype: pl.DataType, 
         pattern = f"^(?:{bounds.id_patterns[fmt]})$"
         rules.append(Rule(col.name, f"not a plausible {fmt} id (ingest.id_patterns.{fmt})",
                           lambda raw, parsed, p=pattern: is_blank(raw) | parsed.str.contains(p)))
-    elif col.kind in (o.DATE, o.TIMESTAMP):
+    elif col.kind in (o.DATE, o.TIMESTAMP) and not col.unbounded_dates:
         rules.append(Rule(col.name, f"before {bounds.earliest} (ingest.bounds.earliest_date)",
                           _not_before(bounds.earliest, col.kind)))
         if col.is_record_timestamp:
@@ -114,7 +114,7 @@ def _plausibility_rules(obj: o.SourceObject, col: o.Column, dtype: pl.DataType, 
         else:
             rules.append(Rule(col.name, f"after {bounds.latest} (more than {bounds.max_years_ahead} years "
                               "ahead; ingest.bounds.max_years_ahead)", _not_after(bounds.latest, col.kind)))
-    elif col.kind in (o.NUMBER, o.INTEGER):
+    elif col.kind in (o.NUMBER, o.INTEGER, o.MONEY, o.RATE):
         if not needs_parsing(col.kind, dtype) and dtype.is_float():  # Parquet floats can hold inf/NaN
             rules.append(Rule(col.name, "not a finite number", lambda raw, parsed: parsed.is_finite().fill_null(True)))
         if col.is_amount:

@@ -118,6 +118,8 @@ def dbt_vars() -> dict:
         "gong_trackers": config.gong.trackers,
         # the default; the Organization's month, when given, comes in the environment (dbt_env)
         "fiscal_year_start_month": config.fiscal.year_start_month,
+        "default_corporate_currency": config.org_defaults.corporate_currency,
+        "default_time_zone": config.org_defaults.time_zone,
         **config.marts.model_dump(),
         "deal_health": config.deal_health.model_dump(),
         "next_best_actions": config.next_best_actions.model_dump(),
