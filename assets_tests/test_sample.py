@@ -11,27 +11,30 @@ from coaching_pipeline.ingest import configured_objects, loader
 pytestmark = pytest.mark.xdist_group("sample")
 
 # Rows per raw table after loading the sample: the generator's rows less the planted
-# quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,292 delivered
-# in 3 files -> 2,172 records; Gong calls: 13,120 delivered, 4 duplicates across pages).
+# quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,302 delivered
+# in 3 files -> 2,174 records; Gong calls: 13,154 delivered, 4 duplicates across pages).
 EXPECTED_RAW_ROWS = {
     "account": 1061,
-    "activities": 166831,
+    "currency_type": 5,
+    "dated_conversion_rate": 48,
+    "activities": 167183,
     "contact": 8492,
-    "event": 16466,
+    "event": 16412,
     "forecasting_quota": 320,
-    "gong_answered_scorecards": 3561,
-    "gong_calls": 13116,
+    "gong_answered_scorecards": 3567,
+    "gong_calls": 13150,
     "gong_scorecards": 2,
-    "gong_transcripts": 1786,
+    "gong_transcripts": 1805,
     "gong_users": 52,
-    "opportunity": 2172,
-    "opportunity_contact_role": 5323,
-    "opportunity_field_history": 1168,
-    "opportunity_history": 9750,
+    "opportunity": 2174,
+    "opportunity_contact_role": 5333,
+    "opportunity_field_history": 1205,
+    "opportunity_history": 9790,
+    "organization": 1,
     "period": 33,
-    "task": 27549,
+    "task": 27617,
     "user": 53,
-    "user_role": 11,
+    "user_role": 13,
 }
 
 # The generator's planted bad rows (coaching_pipeline/generate docstring), as quarantined.

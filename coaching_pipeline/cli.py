@@ -46,13 +46,16 @@ def main():
 @click.option("--scale", type=click.Choice(["S", "M", "L"], case_sensitive=False), default="S", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--as-of", callback=_date, help="Last date of the data (default: today, UTC).")
-def generate(out: Path, scale: str, seed: int, as_of: dt.date | None):
+@click.option("--fiscal-year-start-month", type=click.IntRange(1, 12), default=1, show_default=True,
+              help="First month of the org's fiscal year (Organization.FiscalYearStartMonth, Period rows, quotas).")
+def generate(out: Path, scale: str, seed: int, as_of: dt.date | None, fiscal_year_start_month: int):
     """Write a synthetic landing zone (landing-zone contract)."""
     from .generate import generate_landing_zone
 
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     started = time.perf_counter()
-    summary = generate_landing_zone(out, scale=scale.upper(), seed=seed, as_of=as_of, progress=scale.upper() != "S")
+    summary = generate_landing_zone(out, scale=scale.upper(), seed=seed, as_of=as_of, progress=scale.upper() != "S",
+                                    fiscal_year_start_month=fiscal_year_start_month)
     click.echo(f"Wrote a scale-{scale.upper()} landing zone as of {as_of} to {out} in {time.perf_counter() - started:.1f}s")
     rows = summary.get("rows", {}) if isinstance(summary, dict) else {}
     for name, count in sorted(rows.items()):

@@ -2,23 +2,56 @@
 sales-engagement activity log (activity/) that follow the landing-zone contract exactly
 (shared/contracts/landing-zone.md), with a planted coaching signal and realistic mess.
 
-    generate_landing_zone(out, scale="S", seed=42, as_of=date(2026, 11, 13)) -> summary dict
+    generate_landing_zone(out, scale="S", seed=42, as_of=date(2026, 11, 13),
+                          fiscal_year_start_month=1) -> summary dict
 
-Deterministic: the same (scale, seed, as_of) writes byte-identical files (numpy / random
-generators seeded from `seed` only; no wall clock, no uuid, fixed orderings). Span: from the
-start of the previous fiscal year (January) to as_of; no event, activity, call, close or
-modification is dated after as_of. The only dates after as_of are the expected CloseDate of
-open deals and the EndDate of the current Month/Quarter/Year Period rows.
+Deterministic: the same (scale, seed, as_of, fiscal_year_start_month) writes byte-identical
+files (numpy / random generators seeded from `seed` only; no wall clock, no uuid, fixed
+orderings). Span: from the start of the previous fiscal year (January by default) to as_of;
+no event, activity, call, close or modification is dated after as_of. The only dates after
+as_of are the expected CloseDate of open deals, the EndDate of the current Month/Quarter/Year
+Period rows and the DatedConversionRate sentinel 9999-12-31.
+
+Fiscal year: fiscal_year_start_month N (CLI --fiscal-year-start-month) writes
+Organization.FiscalYearStartMonth = N; the Period rows (Year, Quarter, Month) and the quotas
+follow fiscal quarters, a fiscal year named by the calendar year in which it ends (N = 2:
+FY2027 = 2026-02-01..2027-01-31). N = 1 is the calendar year.
+
+Time zones (org.py): IANA zones with their real daylight-saving rules (zoneinfo offsets per
+zone and day, common.Calendar.offset). Each team (manager and reps) works in one zone; about
+two thirds of the teams are in the US (America/New_York, America/Los_Angeles,
+America/Chicago), the rest in Europe (Europe/London, Europe/Berlin) and Asia (Asia/Tokyo,
+Asia/Singapore); every scale has at least one European and one Asian team (S: AE New York
+and Los Angeles, SDR Chicago, AM Berlin, CSM Tokyo). Work-hour timestamps (deals, Tasks,
+Events, activity log, Gong calls) are planted in the seller's local working day, and its
+local date equals its UTC date; offsets written in the activity log and Gong pages are the
+seller's offset of that day. User.TimeZoneSidKey is the zone name, empty for two New York
+sellers (they fall back to Organization.TimeZoneSidKey, America/New_York).
+
+Currencies (currency.py): corporate USD. CurrencyType.csv: USD 1 (IsCorporate), EUR, GBP,
+JPY (0 decimals), SGD with static rates. DatedConversionRate.csv: monthly EUR and GBP ranges
+across the span, chained from 0001-01-01 to 9999-12-31, moving 2.5-6% a month. Sellers in
+Berlin deal in EUR, London GBP, Tokyo JPY, Singapore SGD, everyone else in USD
+(User.DefaultCurrencyIsoCode). Opportunity.CurrencyIsoCode is the owner's currency and
+Amount (also in OpportunityHistory and OpportunityFieldHistory) = the planted USD value x the
+rate valid on the CloseDate (dated for EUR/GBP, else static), rounded to the currency's
+decimals, as plain decimal text; the planted USD values (and the signal on deal size) are
+the same as in a single-currency org. The ForecastingQuota rows of most non-USD sellers (all
+but every third seller of a team) are in their currency (QuotaAmount = USD quota x the rate
+valid on the quarter's StartDate); the others are USD. summary["currencies"] counts sellers
+per currency and zone.
 
 Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales Directors,
 1 VP), M 500, L 5,000 (activity log as Parquet). XS (15 sellers) is an internal knob for
 fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
 removed first so a smaller run never leaves stale pages behind.
 
-Modules: org (scales, users, roles, latent skill, planted reps), deals (accounts, contacts,
-opportunities, history, contact roles, slippage, quotas, periods), activities (Tasks, Events,
-activity log, month by month), gong (calls, transcripts, scorecards, users), crm (CRM file
-frames), messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON).
+Modules: org (scales, users, roles, zones, latent skill, planted reps), deals (accounts,
+contacts, opportunities, history, contact roles, slippage, quotas, periods), currency
+(currencies, dated rates, exact conversion), activities (Tasks, Events, activity log, month by
+month), gong (calls, transcripts, scorecards, users), crm (CRM file frames, org settings),
+messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON), common
+(calendar, zones, ids, text formats).
 
 Planted quarantine rows (QUARANTINE; the same files, rows and reasons at every scale and seed;
 row = 1-based data row, header excluded; for Gong pages the 1-based index in the payload
@@ -36,7 +69,9 @@ array; 0 = the whole file):
 
 Suspicious but legal rows (they load; the data-quality report counts them):
   crm/Opportunity__zz_late.csv row 4 (owner is not a known user), row 5 (CloseDate before
-  CreatedDate); gong/calls_9998.json index 4 (call linked to an unknown opportunity).
+  CreatedDate), rows 6 and 7 (CurrencyIsoCode CHF, which has no CurrencyType row: an open
+  and a won deal of a EUR seller whose corporate amount is unknown); gong/calls_9998.json
+  index 4 (call linked to an unknown opportunity).
 
 Other planted mess: Opportunity.csv is the full extract a week before as_of, and
 Opportunity__<as_of>_delta.csv re-delivers the deals changed since with a greater
@@ -48,6 +83,8 @@ answered_scorecards pages); activities_zz_late.csv rows 2-4 re-deliver earlier a
 UserRole.csv and Contact.csv use Fivetran snake_case headers; the first activity file has
 rep_email instead of rep_id; booleans as true/false, TRUE/FALSE and 1/0 across files;
 timestamps with offsets, Z and .000+0000; sparse MEDDPICC/NextStep (a few whitespace-only);
+stale pipeline: open deals whose CloseDate passed 1-90 days and more than 90 days before
+as_of (deals.py);
 some sellers without ManagerId (Gong managerId has it) or without Sales_Role__c (UserRole.Name
 has it); a few Gong emails in different case; some deals soft-deleted.
 
@@ -75,12 +112,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
 
-from . import activities, crm, gong, messiness
-from .common import Calendar
+from . import activities, crm, currency, gong, messiness
+from .common import ZONES, Calendar
 from .deals import build_accounts, build_deals, build_quotas
 from .org import SCALES, build_org
 from .writers import Sink
@@ -91,7 +129,8 @@ SUSPICIOUS = messiness.SUSPICIOUS
 
 _GENERATED = {
     "crm": re.compile(r"^(User|UserRole|Account|Contact|Opportunity|OpportunityHistory|OpportunityContactRole|"
-                      r"OpportunityFieldHistory|Task|Event|ForecastingQuota|Period)(__.*)?\.csv$"),
+                      r"OpportunityFieldHistory|Task|Event|ForecastingQuota|Period|Organization|CurrencyType|"
+                      r"DatedConversionRate)(__.*)?\.csv$"),
     "gong": re.compile(r"^(users|calls|transcripts|scorecards|answered_scorecards)_\d{4}\.json$"),
     "activity": re.compile(r"^activities_.*\.(csv|parquet)$"),
 }
@@ -107,10 +146,11 @@ def _clear_previous(out: Path) -> None:
 
 
 def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt.date | str | None = None,
-                          progress: bool = False) -> dict:
+                          progress: bool = False, fiscal_year_start_month: int = 1) -> dict:
     """Write <out>/crm, <out>/gong and <out>/activity; return a summary (files and rows
-    written, the planted quarantine rows, the planted reps and every seller's latent skill).
-    as_of defaults to a fixed date (2026-11-13), never to today, so runs stay reproducible."""
+    written, the planted quarantine rows, the planted reps, every seller's latent skill, zone
+    and currency). as_of defaults to a fixed date (2026-11-13), never to today, so runs stay
+    reproducible. fiscal_year_start_month (1-12) sets the org's fiscal year."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(s for s in SCALES if s != 'XS')}, got {scale!r}")
     if as_of is None:
@@ -120,11 +160,14 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     elif isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     seed = int(seed)
+    fiscal_year_start_month = int(fiscal_year_start_month)
+    if not 1 <= fiscal_year_start_month <= 12:
+        raise ValueError(f"fiscal_year_start_month must be 1-12, got {fiscal_year_start_month}")
     spec = SCALES[scale]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear_previous(out)
-    cal = Calendar(as_of)
+    cal = Calendar(as_of, fiscal_year_start_month)
     sink = Sink(out)
 
     bar = tqdm(total=6 + len(cal.months), desc=f"generate {scale}", unit="step", disable=not progress)
@@ -140,13 +183,15 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     deals = build_deals(org, acc, con, cal, seed)
     quotas = build_quotas(org, deals, cal, seed)
     step("deals")
+    crm.write_organization(cal, sink)
+    crm.write_currencies(org.fx, cal, sink)
     crm.write_users(org, cal, sink)
     crm.write_user_roles(org, cal, sink)
     crm.write_accounts(acc, org, cal, sink)
     crm.write_contacts(con, acc, org, cal, sink)
     crm.write_contact_roles(deals, con, cal, sink)
     crm.write_history(deals, cal, sink)
-    crm.write_field_history(deals, cal, sink)
+    crm.write_field_history(deals, org.fx, cal, sink)
     crm.write_periods(quotas, cal, sink)
     crm.write_quotas(quotas, org, cal, sink)
     opp_info = messiness.write_opportunities(deals, acc, org, cal, sink)
@@ -171,12 +216,20 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
         sid(s): {"name": str(org.s_name[s]), "email": str(org.s_email[s]), "role": str(org.s_role[s]),
                  "team": int(org.s_team[s]), "manager_id": org.users[int(org.s_manager_user[s])]["id"],
                  "skill": round(float(org.s_skill[s]), 6), "top": bool(org.s_top[s]),
-                 "gong_user_id": str(int(org.s_gong[s]))}
+                 "gong_user_id": str(int(org.s_gong[s])), "zone": ZONES[int(org.s_tz[s])],
+                 "currency": currency.CODES[int(org.s_currency[s])], "quota_currency": currency.CODES[
+                     int(org.s_currency[s]) if org.s_quota_local[s] else currency.USD]}
         for s in range(org.n_sellers)
     }
+    per = lambda key: dict(sorted(Counter(v[key] for v in sellers.values()).items()))  # noqa: E731
+    currencies = {"corporate": currency.CORPORATE, "sellers_per_currency": per("currency"),
+                  "sellers_per_zone": per("zone"), "quota_sellers_per_currency": per("quota_currency"),
+                  "unknown_currency": currency.UNKNOWN_CURRENCY}
     return {
         "scale": scale, "seed": seed, "as_of": as_of.isoformat(), "out": str(out),
         "span": {"start": cal.start.isoformat(), "end": as_of.isoformat()},
+        "fiscal_year_start_month": fiscal_year_start_month,
+        "currencies": currencies,
         "files": dict(sorted(sink.files.items())),
         "rows": dict(sorted(sink.objects.items())),
         "quarantine": [dict(q) for q in QUARANTINE],

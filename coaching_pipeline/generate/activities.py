@@ -9,6 +9,11 @@ top. Each activity lands in one system: a Task (call/email/LinkedIn/to-do), an E
 being worked that day; their WhoId is one of the deal's contact-role contacts, so
 stakeholder counts follow the contact roles. Events on a deal never precede its first
 meeting, so days-to-first-meeting stays as planted in deals.py.
+
+Days are the seller's local days: business days, weekends and working hours follow the
+seller's IANA zone (common.Calendar.work_ts, daylight saving included), and every planted
+timestamp keeps its local date equal to its UTC date. The outreach export writes local time
+with the seller's offset of that day; the other tools write UTC.
 """
 
 from __future__ import annotations

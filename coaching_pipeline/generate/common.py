@@ -1,6 +1,7 @@
 """Shared helpers of the generator: seeded random streams, the calendar (span, fiscal
-quarters, US time zones with daylight saving), Salesforce and Gong id makers, and the text
-formats (timestamps, dates, booleans) the landing-zone files use.
+periods, the sellers' IANA time zones with their real daylight-saving rules), Salesforce and
+Gong id makers, and the text formats (timestamps, dates, booleans, money) the landing-zone
+files use.
 
 Everything here is pure and deterministic: no wall clock, no hash-seeded ordering.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -47,10 +49,33 @@ def add_months(d: dt.date, k: int) -> dt.date:
     return dt.date(d.year + m // 12, m % 12 + 1, 1)
 
 
-def _nth_sunday(year: int, month: int, n: int) -> dt.date:
-    first = dt.date(year, month, 1)
-    first_sunday = first + dt.timedelta(days=(6 - first.weekday()) % 7)
-    return first_sunday + dt.timedelta(weeks=n - 1)
+# Time zones (IANA names, as Salesforce stores User.TimeZoneSidKey). Sellers work in the
+# first seven; GMT is the integration user's. Whole-hour zones only.
+ZONES = ("America/Los_Angeles", "America/Chicago", "America/New_York", "Europe/London", "Europe/Berlin",
+         "Asia/Tokyo", "Asia/Singapore", "GMT")
+ZONE_INDEX = {name: i for i, name in enumerate(ZONES)}
+
+
+def zone_offsets(lo_day: int, hi_day: int) -> np.ndarray:
+    """(zone, day - lo_day) -> UTC offset in seconds of each zone at local noon of each day,
+    from the zoneinfo rules. Daylight saving switches at night (01:00-03:00 local), so the
+    noon offset holds for the whole working day."""
+    noon = dt.time(12)
+    days = [from_day(d) for d in range(lo_day, hi_day + 1)]
+    out = np.empty((len(ZONES), len(days)), np.int64)
+    for z, name in enumerate(ZONES):
+        tz = ZoneInfo(name)
+        out[z] = [int(dt.datetime.combine(d, noon, tz).utcoffset().total_seconds()) for d in days]
+    if (out % 3600).any():
+        raise ValueError("only whole-hour time zones are supported")
+    return out
+
+
+def iso_local(ts: int, zone: str) -> str:
+    """Epoch seconds as local ISO 8601 text with its offset in the named zone (exact)."""
+    t = dt.datetime.fromtimestamp(int(ts), ZoneInfo(zone))
+    off = int(t.utcoffset().total_seconds())
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f"{'-' if off < 0 else '+'}{abs(off) // 3600:02d}:{abs(off) % 3600 // 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -72,11 +97,16 @@ class Period:
 
 class Calendar:
     """The generated span: two fiscal years up to as_of (from the start of the previous
-    fiscal year to as_of, both included)."""
+    fiscal year to as_of, both included). A fiscal year starts on the first of
+    fiscal_start_month and is named by the calendar year in which it ends (FY2027 = Feb 2026 -
+    Jan 2027 with start month 2); its quarters and months are the Period rows."""
 
     def __init__(self, as_of: dt.date, fiscal_start_month: int = 1):
         self.as_of = as_of
         m = fiscal_start_month
+        if not 1 <= m <= 12:
+            raise ValueError(f"fiscal_start_month must be 1-12, got {m!r}")
+        self.fiscal_start_month = m
         y = as_of.year if as_of.month >= m else as_of.year - 1
         self.fy_start = dt.date(y, m, 1)
         self.start = dt.date(y - 1, m, 1)
@@ -89,14 +119,10 @@ class Calendar:
         # The full extract is taken a week before as_of; later changes come as a delta.
         self.snapshot_day = self.end_day - 7
         self.snapshot_ts = self.snapshot_day * DAY + 6 * 3600
-        lo, hi = self.start_day - 4000, self.end_day + 800
-        self._base = lo
-        dst = np.zeros(hi - lo + 1, dtype=np.int64)
-        for year in range(from_day(lo).year, from_day(hi).year + 1):
-            a = to_day(_nth_sunday(year, 3, 2)) - lo
-            b = to_day(_nth_sunday(year, 11, 1)) - lo
-            dst[max(a, 0):max(b, 0)] = 1
-        self._dst = dst
+        # per-zone, per-day UTC offsets (seconds) around the span
+        lo, hi = self.start_day - 60, self.end_day + 400
+        self._base, self._last = lo, hi
+        self._off = zone_offsets(lo, hi)
         self.periods = self._periods(m)
         self.quarters = [p for p in self.periods if p.kind == "Quarter"]
         self.months = [p for p in self.periods if p.kind == "Month"]
@@ -122,20 +148,23 @@ class Calendar:
         return out
 
     # --- days and time zones -------------------------------------------------------------
-    def offset(self, tz_hours, day) -> np.ndarray:
-        """Seconds to add to UTC to get local time (US rules for daylight saving)."""
-        return (np.asarray(tz_hours, np.int64) + self._dst[np.asarray(day, np.int64) - self._base]) * 3600
+    def offset(self, zone, day) -> np.ndarray:
+        """Seconds to add to UTC to get local time in zone (index into ZONES) on day (the
+        zone's rules for daylight saving, see zone_offsets)."""
+        d = np.clip(np.asarray(day, np.int64), self._base, self._last) - self._base
+        return self._off[np.asarray(zone, np.int64), d]
 
-    def utc(self, day, local_seconds, tz_hours) -> np.ndarray:
+    def utc(self, day, local_seconds, zone) -> np.ndarray:
         day = np.asarray(day, np.int64)
-        return day * DAY + np.asarray(local_seconds, np.int64) - self.offset(tz_hours, day)
+        return day * DAY + np.asarray(local_seconds, np.int64) - self.offset(zone, day)
 
-    def work_ts(self, day, tz_hours, u, lo: float = 7.5, hi: float = 18.0) -> np.ndarray:
-        """A UTC timestamp at fraction u of the working window [lo, hi) local hours of `day`,
-        narrowed so the UTC calendar date stays `day` (US reps: late afternoon Pacific would
-        otherwise fall on the next UTC date)."""
+    def work_ts(self, day, zone, u, lo: float = 7.5, hi: float = 18.0) -> np.ndarray:
+        """A UTC timestamp at fraction u of the working window [lo, hi) local hours of `day`
+        in zone (index into ZONES), narrowed so the UTC calendar date stays `day` (the local
+        date then equals the UTC date: late afternoon in the Americas would otherwise fall on
+        the next UTC date, early morning in Asia on the previous one)."""
         day = np.asarray(day, np.int64)
-        off = self.offset(tz_hours, day)
+        off = self.offset(zone, day)
         lo_s = np.maximum(int(lo * 3600), off + 300)
         hi_s = np.minimum(int(hi * 3600), DAY + off - 300)
         local = lo_s + (np.asarray(u, float) * (hi_s - lo_s)).astype(np.int64)

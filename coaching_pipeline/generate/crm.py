@@ -1,14 +1,23 @@
 """Salesforce extract files (crm/): one frame per object with API-name headers, except
 UserRole and Contact, which are landed the way Fivetran lands them (snake_case headers with
 `_fivetran_deleted` / `_fivetran_synced`). Boolean styles differ between files on purpose.
-Opportunity files (full, delta, late) are written by messiness.py."""
+Opportunity files (full, delta, late) are written by messiness.py.
+
+The org settings: Organization.csv (one row: TimeZoneSidKey America/New_York,
+DefaultCurrencyIsoCode USD, FiscalYearStartMonth), CurrencyType.csv (USD corporate, EUR, GBP,
+JPY, SGD with static rates; no Id column, as many extracts) and DatedConversionRate.csv
+(monthly EUR and GBP ranges, chained from 0001-01-01 to 9999-12-31; see currency.py). Users
+carry TimeZoneSidKey (IANA; empty for two New York sellers) and DefaultCurrencyIsoCode;
+amounts in OpportunityHistory, OpportunityFieldHistory and ForecastingQuota are in the
+deal's / quota's currency."""
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-from .common import DAY, Calendar, bool_text, date_text, int_text, masked, sf_ids, ts_text
+from . import currency
+from .common import DAY, Calendar, bool_text, date_text, int_text, masked, sf_id, sf_ids, ts_text
 from .deals import Accounts, Contacts, Deals, Quotas
 from .org import Org
 from .writers import Sink, frame
@@ -34,8 +43,8 @@ def write_users(org: Org, cal: Calendar, sink: Sink) -> None:
         "Title": [u["title"] for u in us],
         "Department": [u["department"] for u in us],
         ROLE_FIELD: masked(pl.Series([u["sales_role"] for u in us]), [u["sales_role"] != "" for u in us]),
-        "TimeZoneSidKey": [{-8: "America/Los_Angeles", -6: "America/Chicago", -5: "America/New_York"}.get(
-            u["tz"], "GMT") for u in us],
+        "TimeZoneSidKey": masked(pl.Series([u["tz_field"] for u in us]), [u["tz_field"] != "" for u in us]),
+        "DefaultCurrencyIsoCode": [u["currency"] for u in us],
         "UserType": ["Standard"] * len(us),
         "CreatedDate": ts_text(created, "sf"),
         "LastModifiedDate": ts_text(modified, "sf"),
@@ -111,7 +120,7 @@ def write_history(deals: Deals, cal: Calendar, sink: Sink) -> None:
     d = h["deal"][order]
     df = frame({
         "Id": h["id"][order], "OpportunityId": deals.id[d], "StageName": h["stage"][order],
-        "Amount": int_text(deals.amount[d]), "CloseDate": date_text(deals.close_day[d]),
+        "Amount": deals.amount_text.gather(d), "CloseDate": date_text(deals.close_day[d]),
         "Probability": int_text(h["prob"][order]), "ForecastCategory": h["forecast"][order],
         "IsDeleted": bool_text(np.zeros(len(d), bool), "lower"),
         "CreatedDate": ts_text(h["ts"][order], "sf"), "SystemModstamp": ts_text(h["ts"][order], "sf"),
@@ -119,13 +128,16 @@ def write_history(deals: Deals, cal: Calendar, sink: Sink) -> None:
     sink.csv("crm/OpportunityHistory.csv", "OpportunityHistory", df)
 
 
-def write_field_history(deals: Deals, cal: Calendar, sink: Sink) -> None:
+def write_field_history(deals: Deals, fx: currency.Fx, cal: Calendar, sink: Sink) -> None:
+    """Amount changes are in the deal's currency, at the rate of its (final) CloseDate."""
     f = deals.fhist
     order = np.lexsort((f["deal"], f["ts"]))
     is_amount = f["is_amount"][order]
-    old = np.where(is_amount, pl.Series(f["amount_old"][order].astype(np.int64)).cast(pl.Utf8).to_numpy(),
+    d = f["deal"][order]
+    code, close = deals.currency[d], deals.close_day[d]
+    old = np.where(is_amount, fx.amount_text(f["amount_old"][order], code, close).to_numpy(),
                    date_text(f["old_day"][order]).to_numpy())
-    new = np.where(is_amount, pl.Series(f["amount_new"][order].astype(np.int64)).cast(pl.Utf8).to_numpy(),
+    new = np.where(is_amount, fx.amount_text(f["amount_new"][order], code, close).to_numpy(),
                    date_text(f["new_day"][order]).to_numpy())
     df = frame({
         "Id": f["id"][order], "OpportunityId": deals.id[f["deal"][order]],
@@ -163,18 +175,69 @@ def write_quotas(quotas: Quotas, org: Org, cal: Calendar, sink: Sink) -> None:
     df = frame({
         "Id": quotas.id, "QuotaOwnerId": org.s_id[quotas.owner],
         "StartDate": date_text(q_start[quotas.quarter]),
-        "QuotaAmount": int_text(quotas.amount),
+        "QuotaAmount": quotas.amount_text,
         "PeriodId": masked(q_ids[quotas.quarter], quotas.with_period),
-        "CurrencyIsoCode": np.full(len(quotas.id), "USD"),
+        "CurrencyIsoCode": np.array(currency.CODES)[quotas.currency],
         "ForecastingTypeId": np.full(len(quotas.id), str(sf_ids("0Db", [1])[0])),
         "CreatedDate": ts_text(created, "sf"), "SystemModstamp": ts_text(created, "sf"),
     })
     sink.csv("crm/ForecastingQuota.csv", "ForecastingQuota", df)
 
 
+def write_organization(cal: Calendar, sink: Sink) -> None:
+    stamp = (cal.start_day - 400) * DAY + 14 * 3600
+    df = frame({
+        "Id": [sf_id("00D", 1)], "Name": ["VendorCo"], "OrganizationType": ["Enterprise Edition"],
+        "DefaultCurrencyIsoCode": [currency.CORPORATE], "TimeZoneSidKey": ["America/New_York"],
+        "LanguageLocaleKey": ["en_US"], "FiscalYearStartMonth": [str(cal.fiscal_start_month)],
+        "UsesStartDateAsFiscalYearName": ["false"],
+        "CreatedDate": ts_text([stamp - 900 * DAY], "sf"), "SystemModstamp": ts_text([stamp], "sf"),
+    })
+    sink.csv("crm/Organization.csv", "Organization", df)
+
+
+def write_currencies(fx: currency.Fx, cal: Calendar, sink: Sink) -> None:
+    """CurrencyType (static rates, no Id column) and DatedConversionRate (monthly EUR/GBP
+    ranges chained from 0001-01-01 to 9999-12-31, each NextStartDate the next StartDate). A
+    range's SystemModstamp is when the next range was added (that set its NextStartDate)."""
+    setup = (cal.start_day - 40) * DAY + 15 * 3600
+    codes = list(currency.CODES)
+    df = frame({
+        "IsoCode": codes, "ConversionRate": currency.rate_text(currency.STATIC_MICRO),
+        "DecimalPlaces": [str(int(x)) for x in currency.DECIMALS],
+        "IsActive": ["true"] * len(codes), "IsCorporate": ["true" if c == currency.CORPORATE else "false" for c in codes],
+        "CreatedDate": ts_text(np.full(len(codes), setup), "sf"),
+        "LastModifiedDate": ts_text(np.full(len(codes), setup), "sf"),
+        "SystemModstamp": ts_text(np.full(len(codes), setup), "sf"),
+    })
+    sink.csv("crm/CurrencyType.csv", "CurrencyType", df)
+    rows = {k: [] for k in ("IsoCode", "StartDate", "NextStartDate", "ConversionRate")}
+    created, modified = [], []
+    starts = fx.month_starts.tolist()
+    entered = [setup] + [d * DAY + 6 * 3600 for d in starts]  # the day each range was added
+    start_txt = [currency.SENTINEL_START] + date_text(starts).to_list()
+    next_txt = start_txt[1:] + [currency.SENTINEL_END]
+    for c in currency.DATED:
+        rates = [int(currency.STATIC_MICRO[c])] + fx.dated[c].tolist()
+        rows["IsoCode"] += [currency.CODES[c]] * len(rates)
+        rows["StartDate"] += start_txt
+        rows["NextStartDate"] += next_txt
+        rows["ConversionRate"] += currency.rate_text(rates)
+        created += entered
+        modified += entered[1:] + entered[-1:]
+    n = len(created)
+    df = frame({
+        "Id": sf_ids("04w", np.arange(1, n + 1)), **rows,
+        "CreatedDate": ts_text(created, "sf"), "LastModifiedDate": ts_text(modified, "sf"),
+        "SystemModstamp": ts_text(modified, "sf"),
+    })
+    sink.csv("crm/DatedConversionRate.csv", "DatedConversionRate", df)
+
+
 # Opportunity columns in file order (API names).
 OPPORTUNITY_COLUMNS = [
-    "Id", "AccountId", "OwnerId", "Name", "StageName", "Amount", "CloseDate", "CreatedDate", "IsClosed", "IsWon",
+    "Id", "AccountId", "OwnerId", "Name", "StageName", "Amount", "CurrencyIsoCode", "CloseDate", "CreatedDate",
+    "IsClosed", "IsWon",
     "ForecastCategoryName", "Probability", "Type", "LeadSource", "NextStep", "Metrics__c", "Economic_Buyer__c",
     "Decision_Criteria__c", "Decision_Process__c", "Paper_Process__c", "Identify_Pain__c", "Champion__c",
     "Competition__c", "IsDeleted", "LastModifiedDate", "SystemModstamp",

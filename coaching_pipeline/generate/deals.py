@@ -5,6 +5,19 @@ Every array is indexed by its own record number; deals are numbered in creation 
 Behaviour follows the owner's latent skill (org.params): top sellers multithread (4-6
 contact roles vs 1-2), meet sooner (3-7 days vs 15-30), identify champion and economic buyer
 more often, fill MEDDPICC and NextStep more, slip less and win more (~45% vs ~20%).
+
+Money: every deal's value is planted in USD (Deals.amount, multiples of 100; the coaching
+patterns on deal size live there) and written in the owner's currency (Deals.currency):
+Amount = USD value x the rate valid on its CloseDate (the dated EUR/GBP range containing it,
+else the static rate), rounded to the currency's decimals (Deals.amount_text). Quotas are
+sized in USD; sellers with org.s_quota_local get them in their currency at the rate valid on
+the quarter's StartDate.
+
+Stale pipeline: ~3% of the deals whose planned close passed more than three weeks before
+as_of are zombies, left open with their CloseDate in the past (up to the whole span, so some
+~200 days), and half of the deals planned in the last three weeks are still open past their
+CloseDate (1-21 days). Every scale has both open deals 1-90 days and more than 90 days past
+their CloseDate (seed 42: XS 16 and 15, S 38 and 41, M 486 and 691).
 """
 
 from __future__ import annotations
@@ -12,7 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
+from . import currency
 from .common import DAY, Calendar, group_starts, ranks_within, rng_for, sf_ids
 from .org import FIRST_NAMES, LAST_NAMES, Org
 
@@ -185,6 +200,8 @@ class Deals:
     hist: dict  # flat stage history arrays
     fhist: dict  # flat field history arrays
     last_mod_ts: np.ndarray
+    currency: np.ndarray | None = None  # index into currency.CODES (the owner's currency)
+    amount_text: pl.Series | None = None  # Amount as written: USD value in the deal's currency
 
     @property
     def stage_name(self) -> np.ndarray:
@@ -374,6 +391,7 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
         next_step=next_step, meddpicc=meddpicc, ocr_start=ocr_start, ocr_count=k, ocr_contact=o_contact,
         ocr_role=roles, ocr_primary=primary, ocr_created_ts=o_created,
         ocr_id=sf_ids("00k", np.arange(1, m + 1)), hist=hist, fhist=fhist, last_mod_ts=last_mod,
+        currency=org.s_currency[owner], amount_text=org.fx.amount_text(amount, org.s_currency[owner], close_day),
     )
 
 
@@ -385,11 +403,15 @@ class Quotas:
     with_period: np.ndarray
     id: np.ndarray
     period_ids: dict  # Period -> id
+    currency: np.ndarray | None = None  # index into currency.CODES
+    amount_text: pl.Series | None = None  # QuotaAmount as written (in currency)
 
 
 def build_quotas(org: Org, deals: Deals, cal: Calendar, seed: int) -> Quotas:
-    """Quarterly quota per seller, sized from the role's won amounts so that top performers
-    land above 100% and the rest around 60-80% (the first quarter is a 50% ramp)."""
+    """Quarterly (fiscal-quarter) quota per seller, sized in USD from the role's won amounts so
+    that top performers land above 100% and the rest around 60-80% (the first quarter is a
+    50% ramp); written in the seller's currency when org.s_quota_local, at the rate valid on
+    the quarter's StartDate."""
     rng = rng_for(seed, "quota")
     quarters = cal.quarters
     nq = len(quarters)
@@ -410,8 +432,10 @@ def build_quotas(org: Org, deals: Deals, cal: Calendar, seed: int) -> Quotas:
     owner = np.repeat(np.arange(org.n_sellers), nq)
     quarter = np.tile(np.arange(nq), org.n_sellers)
     period_ids = {p: str(pid) for p, pid in zip(cal.periods, sf_ids("026", np.arange(1, len(cal.periods) + 1)))}
+    q_currency = np.where(org.s_quota_local[owner], org.s_currency[owner], currency.USD)
     return Quotas(
         owner=owner, quarter=quarter, amount=quota.ravel(),
         with_period=rng.random(len(owner)) >= 0.1,
         id=sf_ids("0J9", np.arange(1, len(owner) + 1)), period_ids=period_ids,
+        currency=q_currency, amount_text=org.fx.amount_text(quota.ravel(), q_currency, q_start[quarter]),
     )

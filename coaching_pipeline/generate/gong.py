@@ -8,6 +8,11 @@ without Opportunity context), and Internal calls. Every per-call metric is a noi
 of the seller's conversation quality that week (org.q), which carries the latent skill and
 the planted week-over-week trajectories.
 
+Local times follow each user's IANA zone (org.py; offsets from zoneinfo, daylight saving
+included): metaData.scheduled/started and answered-scorecard callStartTime/reviewTime carry
+the rep's offset of that day, Gong users' `created` the user's own offset. The Opportunity
+context's Amount is the CRM Amount (in the deal's currency).
+
 Call records are built as compact dicts page by page (json.dumps without indentation).
 """
 
@@ -36,6 +41,7 @@ from .common import (
     date_text,
     gong_id,
     gong_ids,
+    iso_local,
     lerp,
     masked,
     offset_series,
@@ -308,7 +314,7 @@ class GongWriter:
         self.CON_NAME, self.CON_TITLE = to_series(con.name), to_series(con.title)
         self.DEAL_ID, self.DEAL_NAME = to_series(deals.id), to_series(deals.name)
         self.DEAL_STAGE = to_series(deals.stage_name)
-        self.DEAL_AMOUNT = pl.Series(deals.amount.astype(np.float64)).cast(pl.Utf8)
+        self.DEAL_AMOUNT = deals.amount_text
         self.DEAL_CLOSE = date_text(deals.close_day)
         self.se_users = np.array(org.se_users, np.int64)
         self._party_table()
@@ -654,7 +660,7 @@ class GongWriter:
             u = users[g["user"]]
             gid = u["gong_id"]
             rec = {"id": gid if k % 7 == 3 else str(gid),  # some exporters write ids as JSON numbers
-                   "emailAddress": g["email"], "created": _iso_offset(u["created_ts"], -8),
+                   "emailAddress": g["email"], "created": _iso_offset(u["created_ts"], u["tz"]),
                    "active": u["active"], "emailAliases": [], "firstName": u["first"], "lastName": u["last"],
                    "title": u["title"], "phoneNumber": None, "extension": None,
                    "personalMeetingUrls": [f"https://zoom.us/j/{8_000_000_000 + k}"],
@@ -681,9 +687,8 @@ def _split_total(rng: random.Random, total: float, k: int, cap: float) -> list[f
     return [min(total * x / s, cap) for x in w]
 
 
-def _iso_offset(ts: int, tz_hours: int) -> str:
-    import datetime as dt
-    t = dt.datetime.fromtimestamp(ts + tz_hours * 3600, dt.UTC).replace(tzinfo=None)
-    return t.strftime("%Y-%m-%dT%H:%M:%S") + f"{'-' if tz_hours < 0 else '+'}{abs(tz_hours):02d}:00"
+def _iso_offset(ts: int, zone: str) -> str:
+    """Local ISO 8601 text of ts in the IANA zone, with that instant's offset."""
+    return iso_local(ts, zone)
 
 

@@ -1,8 +1,9 @@
 """Realistic mess: Opportunity re-delivery (full extract a week before as_of, then a delta with
 newer versions and one stale row that must lose), the small "late" extract files holding the
-planted quarantine rows at fixed positions, suspicious-but-legal rows, and the late Gong
-pages (a re-delivered call, a call without metaData.started, an unknown opportunity, ids as
-JSON numbers, and a truncated page).
+planted quarantine rows at fixed positions, suspicious-but-legal rows (among them two deals
+in CHF, a currency with no CurrencyType row), and the late Gong pages (a re-delivered call, a
+call without metaData.started, an unknown opportunity, ids as JSON numbers, and a truncated
+page).
 
 The quarantine rows are the same at every scale and seed: they live in their own small files
 whose row numbers never depend on the generated volume (see QUARANTINE).
@@ -17,6 +18,7 @@ import random
 import numpy as np
 import polars as pl
 
+from . import currency
 from .activities import LOG_COLUMNS, TASK_COLUMNS
 from .common import DAY, G_CALL, Calendar, bool_text, date_text, gong_id, int_text, masked, sf_id, ts_text
 from .crm import OPPORTUNITY_COLUMNS
@@ -48,10 +50,12 @@ SUSPICIOUS = [
     {"file": OPP_LATE, "row": 4, "reason": "opportunity owner is not a known user"},
     {"file": OPP_LATE, "row": 5, "reason": "CloseDate before CreatedDate"},
     {"file": CALLS_LATE, "row": 4, "reason": "call linked to an unknown opportunity"},
+    {"file": OPP_LATE, "row": 6, "reason": "CurrencyIsoCode CHF has no conversion rate (open deal)"},
+    {"file": OPP_LATE, "row": 7, "reason": "CurrencyIsoCode CHF has no conversion rate (won deal)"},
 ]
 UNKNOWN_OWNER = sf_id("005", 899_999_999)
 UNKNOWN_OPPORTUNITY = sf_id("006", 899_999_999)
-LATE_OPP_IDS = [sf_id("006", 900_000_001 + k) for k in range(5)]
+LATE_OPP_IDS = [sf_id("006", 900_000_001 + k) for k in range(7)]
 LATE_TASK_IDS = [sf_id("00T", 900_000_001), sf_id("00T", 900_000_002)]
 MISSING_STARTED_CALL = gong_id(G_CALL, 990_000_001)
 UNKNOWN_OPP_CALL = gong_id(G_CALL, 990_000_002)
@@ -60,7 +64,8 @@ UNKNOWN_OPP_CALL = gong_id(G_CALL, 990_000_002)
 def _opp_frame(deals: Deals, acc: Accounts, org: Org, idx: np.ndarray, state: dict, bools: str, ts_style: str) -> pl.DataFrame:
     cols = {
         "Id": deals.id[idx], "AccountId": acc.id[deals.account[idx]], "OwnerId": org.s_id[deals.owner[idx]],
-        "Name": deals.name[idx], "StageName": state["stage"], "Amount": int_text(deals.amount[idx]),
+        "Name": deals.name[idx], "StageName": state["stage"], "Amount": deals.amount_text.gather(idx),
+        "CurrencyIsoCode": np.array(currency.CODES)[deals.currency[idx]],
         "CloseDate": date_text(deals.close_day[idx]), "CreatedDate": ts_text(deals.created_ts[idx], "sf"),
         "IsClosed": bool_text(state["closed"], bools), "IsWon": bool_text(state["won"], bools),
         "ForecastCategoryName": state["forecast"], "Probability": int_text(state["prob"]),
@@ -135,6 +140,9 @@ def write_late_opportunities(acc: Accounts, org: Org, cal: Calendar, sink: Sink)
     d = lambda k: (as_of + dt.timedelta(days=k)).isoformat()  # noqa: E731
     ts = lambda k: f"{as_of + dt.timedelta(days=k)}T17:05:00.000+0000"  # noqa: E731
     owner, account = str(org.s_id[0]), str(acc.id[0])
+    # the CHF deals belong to the first seller dealing in EUR (a Swiss customer of a Berlin team)
+    eu = int(np.flatnonzero(org.s_currency == currency.EUR)[0])
+    eu_owner, eu_account = str(org.s_id[eu]), str(acc.id[acc.book_start[eu]])
     rows = [
         # 1: quarantine - empty OwnerId
         [LATE_OPP_IDS[0], account, None, "Late Deal - Missing Owner", "Discovery", "15000", d(30), ts(-10), "0", "0",
@@ -151,13 +159,19 @@ def write_late_opportunities(acc: Accounts, org: Org, cal: Calendar, sink: Sink)
         # 5: suspicious, loads - CloseDate before CreatedDate
         [LATE_OPP_IDS[4], account, owner, "Late Deal - Backdated Close", "Closed Lost", "9000", d(-40), ts(-20), "1",
          "0", "Omitted", "0"],
+        # 6, 7: suspicious, load - CurrencyIsoCode CHF has no CurrencyType row (no rate)
+        [LATE_OPP_IDS[5], eu_account, eu_owner, "Late Deal - Swiss Pilot", "Proposal", "36500.00", d(25), ts(-30),
+         "0", "0", "Best Case", "60"],
+        [LATE_OPP_IDS[6], eu_account, eu_owner, "Late Deal - Swiss Expansion", "Closed Won", "18250.50", d(-6),
+         ts(-45), "1", "1", "Closed", "100"],
     ]
     head = ["Id", "AccountId", "OwnerId", "Name", "StageName", "Amount", "CloseDate", "CreatedDate", "IsClosed",
             "IsWon", "ForecastCategoryName", "Probability"]
     cols = {h: [r[i] for r in rows] for i, h in enumerate(head)}
-    cols["Type"] = ["New Business"] * 5
-    cols["IsDeleted"] = ["0"] * 5
-    cols["SystemModstamp"] = [ts(-1)] * 5
+    cols["CurrencyIsoCode"] = ["USD"] * 5 + [currency.UNKNOWN_CURRENCY] * 2
+    cols["Type"] = ["New Business"] * 5 + ["Expansion"] * 2
+    cols["IsDeleted"] = ["0"] * 7
+    cols["SystemModstamp"] = [ts(-1)] * 7
     sink.csv(OPP_LATE, "Opportunity", frame(cols))
 
 

@@ -4,6 +4,15 @@ planted week-over-week conversation trajectories.
 
 Shape: VP -> second-line managers (Sales Directors) -> first-line managers -> sellers. A team
 is the sellers sharing a manager and a role; every manager runs exactly one team.
+
+Time zones and currencies: a team (its manager and reps) works in one IANA zone, taken per
+role from ZONE_CYCLE: two thirds of the teams in the US (America/New_York, Los_Angeles,
+Chicago), the rest in Europe (Europe/London, Europe/Berlin) and Asia (Asia/Tokyo,
+Asia/Singapore). The first AM team is in Berlin and the first CSM team in Tokyo, so every
+scale has a European and an Asian team (S: AE New York + Los Angeles, SDR Chicago, AM Berlin,
+CSM Tokyo). Sellers deal in their zone's currency (currency.ZONE_CURRENCY: Berlin EUR, London
+GBP, Tokyo JPY, Singapore SGD, else USD). Two New York sellers have an empty
+User.TimeZoneSidKey: they fall back to Organization.TimeZoneSidKey (America/New_York).
 """
 
 from __future__ import annotations
@@ -13,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .common import DAY, G_USER, Calendar, gong_ids, rng_for, sf_ids
+from . import currency
+from .common import DAY, G_USER, ZONE_INDEX, Calendar, gong_ids, rng_for, sf_ids
 
 VENDOR_DOMAIN = "vendorco.example"
 ROLES = ("AE", "SDR", "AM", "CSM")
@@ -78,9 +88,17 @@ USER_ROLES = [
     ("Customer Success Manager", 2),
     ("Sales Operations", 0),
     ("Solutions Engineer", 1),
+    ("Account Executive - EMEA", 2),
+    ("Account Executive - APAC", 2),
 ]
 _ROLE_INDEX = {name: i for i, (name, _) in enumerate(USER_ROLES)}
-REGION_TZ = {"West": -8, "Central": -6, "East": -5}
+# Team zones per role: team j of a role works in ZONE_CYCLE[(ROLE_CYCLE_START[role] + j) % 12].
+ZONE_CYCLE = ["America/New_York", "America/Los_Angeles", "America/Chicago", "Europe/London", "America/New_York",
+              "America/Los_Angeles", "Asia/Singapore", "America/Chicago", "America/New_York", "Europe/Berlin",
+              "America/Los_Angeles", "Asia/Tokyo"]
+ROLE_CYCLE_START = {"AE": 0, "SDR": 2, "AM": 9, "CSM": 11}
+ZONE_REGION = {"America/Los_Angeles": "West", "America/Chicago": "Central", "America/New_York": "East",
+               "Europe/London": "EMEA", "Europe/Berlin": "EMEA", "Asia/Tokyo": "APAC", "Asia/Singapore": "APAC"}
 SELLER_ROLE_NAME = {"SDR": "SDR Team", "AM": "Account Manager", "CSM": "Customer Success Manager"}
 SELLER_TITLES = {
     "AE": ["Account Executive", "Senior Account Executive", "Enterprise Account Executive"],
@@ -89,8 +107,6 @@ SELLER_TITLES = {
     "CSM": ["Customer Success Manager", "Senior Customer Success Manager"],
 }
 DEPARTMENT = {"AE": "Sales", "SDR": "Sales Development", "AM": "Account Management", "CSM": "Customer Success"}
-TEAM_REGIONS = {"AE": ["West", "East", "Central"], "SDR": ["Central", "East", "West"],
-                "AM": ["East", "West", "Central"], "CSM": ["West", "East", "Central"]}
 TOOLS = ("outreach", "salesloft")
 
 
@@ -107,7 +123,7 @@ class Org:
     s_name: np.ndarray
     s_role: np.ndarray  # 'AE' ...
     s_team: np.ndarray
-    s_tz: np.ndarray  # standard-time UTC offset in hours
+    s_tz: np.ndarray  # time zone: index into common.ZONES (users[...]["tz"] holds the name)
     s_gong: np.ndarray  # Gong user id (int64)
     s_manager_user: np.ndarray  # index into users
     s_tool: np.ndarray  # engagement tool of the team
@@ -118,6 +134,9 @@ class Org:
     planted: dict  # planted reps (seller indexes)
     teams: list[dict] = field(default_factory=list)
     se_users: list[int] = field(default_factory=list)  # solutions engineers (index into users)
+    s_currency: np.ndarray | None = None  # index into currency.CODES (the seller's local currency)
+    s_quota_local: np.ndarray | None = None  # quotas written in the local currency
+    fx: currency.Fx | None = None  # the org's conversion rates
 
     def user_by_seller(self, s: int) -> dict:
         return self.users[int(self.s_user[s])]
@@ -136,8 +155,9 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         n = spec.role_counts[role]
         k = max(1, math.ceil(n / spec.max_team))
         for j, size in enumerate(_split(n, k)):
-            region = TEAM_REGIONS[role][j % 3]
-            teams.append({"role": role, "size": size, "region": region, "tool": TOOLS[len(teams) % 2]})
+            zone = ZONE_CYCLE[(ROLE_CYCLE_START[role] + j) % len(ZONE_CYCLE)]
+            teams.append({"role": role, "size": size, "region": ZONE_REGION[zone], "zone": zone,
+                          "tool": TOOLS[len(teams) % 2]})
     n_teams = len(teams)
     n_slm = max(2, math.ceil(n_teams / 7))
     n_sellers = sum(t["size"] for t in teams)
@@ -163,15 +183,16 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         })
         return i
 
-    vp = add_user("vp", "VP Sales", "VP Sales", "", -8, None, "Sales")
+    vp = add_user("vp", "VP Sales", "VP Sales", "", "America/Los_Angeles", None, "Sales")
     slms = [add_user("slm", "Sales Director", "Sales Director", "Manager" if k % 2 == 0 else "",
-                     [-5, -8, -6][k % 3], vp, "Sales") for k in range(n_slm)]
+                     ["America/New_York", "America/Los_Angeles", "America/Chicago"][k % 3], vp, "Sales")
+            for k in range(n_slm)]
     managers = []
     for t_i, team in enumerate(teams):
         slm = slms[t_i % n_slm]
         sales_role = "MANAGER" if t_i % 3 != 2 else ""  # some managers only via UserRole
         managers.append(add_user("mgr", "Sales Manager", "Sales Manager", sales_role,
-                                 REGION_TZ[team["region"]], slm, DEPARTMENT[team["role"]]))
+                                 team["zone"], slm, DEPARTMENT[team["role"]]))
         team["manager"] = managers[-1]
         team["slm"] = slm
 
@@ -182,16 +203,16 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         for _ in range(team["size"]):
             titles = SELLER_TITLES[role]
             title = titles[int(rng.integers(0, len(titles)))]
-            u = add_user("seller", title, role_name, role, REGION_TZ[team["region"]], team["manager"],
+            u = add_user("seller", title, role_name, role, team["zone"], team["manager"],
                          DEPARTMENT[role])
             s_user.append(u)
             s_team.append(t_i)
-    se_users = [add_user("other", "Solutions Engineer", "Solutions Engineer", "", -6, slms[k % n_slm],
-                         "Presales") for k in range(n_se)]
+    se_users = [add_user("other", "Solutions Engineer", "Solutions Engineer", "", "America/Chicago",
+                         slms[k % n_slm], "Presales") for k in range(n_se)]
     for k in range(n_ops):
-        add_user("other", "Sales Operations Analyst", "Sales Operations", "", -8, vp, "Revenue Operations",
-                 active=(k != n_ops - 1))
-    integ = add_user("other", "Integration User", None, "", 0, None, "IT")
+        add_user("other", "Sales Operations Analyst", "Sales Operations", "", "America/Los_Angeles", vp,
+                 "Revenue Operations", active=(k != n_ops - 1))
+    integ = add_user("other", "Integration User", None, "", "GMT", None, "IT")
     users[integ]["email"] = f"integration@{VENDOR_DOMAIN}"
 
     s_user = np.array(s_user)
@@ -303,6 +324,18 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
 
     q = _quality_matrix(P["q_base"], planted, cal, rng)
 
+    # --- zones and currencies ------------------------------------------------------------------
+    for u in users:
+        u["currency"] = currency.ZONE_CURRENCY.get(u["tz"], currency.CORPORATE)
+        u["tz_field"] = u["tz"]
+    s_zone = np.array([users[u]["tz"] for u in s_user])
+    ny = np.flatnonzero(s_zone == "America/New_York")
+    for s in rng.choice(ny, size=min(2, len(ny) - 1), replace=False).tolist():
+        users[s_user[s]]["tz_field"] = ""  # falls back to Organization.TimeZoneSidKey (America/New_York)
+    s_currency = np.array([currency.CODE_INDEX[users[u]["currency"]] for u in s_user], np.int64)
+    team_pos = np.arange(n) - np.searchsorted(s_team, s_team)  # position within the team
+    s_quota_local = (s_currency != currency.USD) & (team_pos % 3 != 2)
+
     s_id = np.array([users[u]["id"] for u in s_user])
     return Org(
         users=users, user_roles=user_roles, gong_users=gong_users, n_sellers=n,
@@ -310,11 +343,12 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         s_email=np.array([users[u]["email"] for u in s_user]),
         s_name=np.array([users[u]["name"] for u in s_user]),
         s_role=s_role, s_team=s_team,
-        s_tz=np.array([users[u]["tz"] for u in s_user], np.int64),
+        s_tz=np.array([ZONE_INDEX[users[u]["tz"]] for u in s_user], np.int64),
         s_gong=np.array([users[u]["gong_id"] for u in s_user], np.int64),
         s_manager_user=np.array([users[u]["manager"] for u in s_user]),
         s_tool=np.array([teams[t]["tool"] for t in s_team]),
         s_skill=skill, s_top=top, params=P, q=q, planted=planted, teams=teams, se_users=se_users,
+        s_currency=s_currency, s_quota_local=s_quota_local, fx=currency.build_fx(cal, seed),
     )
 
 
