@@ -361,7 +361,7 @@ def test_cli_purge_without_the_dbt_models_is_refused(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (
         "refused: the coaching log is replayed from the dbt models, and the warehouse lacks intermediate.int_deal_facts, "
-        "intermediate.int_gong_calls, intermediate.int_quota_daily, intermediate.int_users, "
+        "intermediate.int_gong_calls, intermediate.int_quota_periods, intermediate.int_users, "
         "staging.stg_gong__scorecard_answers, staging.stg_gong__scorecard_questions, "
         "staging.stg_salesforce__opportunity_field_history, staging.stg_salesforce__opportunity_history: "
         "build them first with: coaching run\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import duckdb
 import polars as pl
@@ -77,7 +78,7 @@ def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), 
         deals=frame("deals", list(deals)),
         stage_history=frame("stage_history", list(stages)),
         close_date_history=frame("close_date_history", list(close_dates)),
-        quota_daily=frame("quota_daily", list(quota)),
+        quota_periods=frame("quota_periods", list(quota)),
     )
 
 
@@ -507,9 +508,9 @@ def test_attainment_at():
             deal("w5", "A", 100, 20, "lost", 99999),
             deal("w6", "A", 100, 20, "won", None),  # no amount: 0
         ],
-        # 1000 a day from Apr 1 to Jul 1
-        quota=[{"rep_id": "A", "quota_date": D(2025, 4, 1) + dt.timedelta(days=i), "quota_amount": 1000.0}
-               for i in range(92)],
+        # 92000 from Apr 1 to Jul 1 (92 days): 1000 a day
+        quota=[{"rep_id": "A", "coverage_start": D(2025, 4, 1), "coverage_end": D(2025, 7, 1), "coverage_days": 92,
+                "quota_amount": Decimal("92000.00")}],
     )
     got = attainment_at(ev, DAY, CFG, year_start_month=1).to_dicts()
     # quarter Apr 1 - Jun 30: quota 91 days x 1000 = 91000; won 20000 + 10000 = 30000
@@ -517,14 +518,15 @@ def test_attainment_at():
     assert got == [
         {"rep_id": "A", "assessment_date": DAY, "role": "AE", "attainment": pytest.approx(30000 / 91000),
          "days_left": 29, "fiscal_quarter": "2025-Q2", "quarter_start": D(2025, 4, 1),
-         "quarter_end": D(2025, 6, 30), "won_amount": 30000.0, "quota_amount": 91000.0},
+         "quarter_end": D(2025, 6, 30), "won_amount": Decimal("30000.00"), "quota_amount": Decimal("91000.00")},
         {"rep_id": "B", "assessment_date": DAY, "role": "AE", "attainment": None, "days_left": 29,
-         "fiscal_quarter": "2025-Q2", "quarter_start": D(2025, 4, 1), "quarter_end": D(2025, 6, 30), "won_amount": 0.0, "quota_amount": None},
+         "fiscal_quarter": "2025-Q2", "quarter_start": D(2025, 4, 1), "quarter_end": D(2025, 6, 30), "won_amount": Decimal("0.00"), "quota_amount": None},
     ]
     # fiscal year from February: quarter May 1 - Jul 31; won in [May 1, Jun 1] = 10000; quota
     # May 1 - Jul 1 = 31 + 30 + 1 = 62 days -> 62000; days left Jul 31 - Jun 1 = 60
     feb = attainment_at(ev, DAY, CFG, year_start_month=2).row(0, named=True)
-    assert (feb["attainment"], feb["days_left"], feb["quota_amount"]) == (pytest.approx(10000 / 62000), 60, 62000.0)
+    assert (feb["attainment"], feb["days_left"], feb["quota_amount"]) == (
+        pytest.approx(10000 / 62000), 60, Decimal("62000.00"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -534,7 +536,7 @@ U_MGR, U_AE, U_AE2 = "005MGR000000000AAA", "005AE0000000001AAA", "005AE000000000
 G_AE, G_AE2 = "234599484848400001", "234599484848400002"
 ACCOUNT = "001000000000001AAA"
 OW, OL1, OL2, OOPEN = (f"006000000000{n}AAA" for n in ("0W1", "0L1", "0L2", "0P1"))
-SELECT = ("+int_gong_calls +int_deal_facts +int_users +int_quota_daily +stg_gong__scorecard_answers "
+SELECT = ("+int_gong_calls +int_deal_facts +int_users +int_quota_periods +stg_gong__scorecard_answers "
           "+stg_gong__scorecard_questions +stg_salesforce__opportunity_history "
           "+stg_salesforce__opportunity_field_history")
 

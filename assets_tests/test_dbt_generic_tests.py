@@ -45,7 +45,7 @@ def test_model_level_tests_fail_and_name_the_columns(tmp_path):
     assert query(warehouse, f"select * from {audit}.not_null_columns_stg_salesforce__opportunities") == [
         ("stage_name", 1)]
     assert sorted(query(warehouse, f"select * from {audit}.accepted_ranges_stg_salesforce__opportunities")) == [
-        ("amount", ">= 0", 1, "-5.0", "-5.0"),
+        ("amount_local", ">= 0", 1, "-5.00", "-5.00"),
         ("probability", ">= 0 and <= 100", 1, "150.0", "150.0"),
     ]
     assert query(warehouse, f"select * from {audit}.accepted_ranges_stg_gong__call_trackers_warn") == [

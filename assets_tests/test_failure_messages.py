@@ -218,7 +218,7 @@ def test_every_dagster_step_finding_the_warehouse_held_fails_with_the_one_line(s
         result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert len(failures) == 19  # every ingestion step; nothing downstream starts
+    assert len(failures) == 21  # every ingestion step; nothing downstream starts
     # the message the UI shows first is the plain line, not a DuckDB stack trace
     assert {e.event_specific_data.error.message for e in failures} == {f"dagster._core.definitions.events.Failure: {line}\n"}
     assert set(failure_lines([result])) == {f"  step {e.step_key} failed: {line}" for e in failures}

@@ -233,7 +233,7 @@ def test_coaching_attainment_uses_the_organization_quarter(warehouses):
     try:
         # the frames attainment reads (the build stops at rep_performance: no Gong staging)
         evidence = Evidence(**{name: con.execute(f"select {', '.join(SCHEMAS[name])} {QUERIES[name]}").pl()
-                               for name in ("users", "deals", "quota_daily")})
+                               for name in ("users", "deals", "quota_periods")})
         got = attainment_at(evidence, D(2025, 2, 10), year_start_month=fiscal_year_start_month(con))
     finally:
         con.close()

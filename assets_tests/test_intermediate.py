@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from decimal import Decimal
 
 import pytest
 
@@ -318,23 +319,14 @@ def test_deal_facts(wh):
     assert got == {k: dict(zip(cols, v, strict=True)) for k, v in expected.items()}
 
 
-def test_quota_daily_pro_rata(wh):
-    def quota(rep, start, end):
-        return query(wh, "select sum(quota_amount), count(*) from intermediate.int_quota_daily "
-                         "where rep_id = ? and quota_date between ? and ?", [rep, start, end])[0]
+def test_quota_periods_cover_their_period_or_the_default_length(wh):
+    rows = query(wh, "select rep_id, coverage_start, coverage_end, coverage_days, quota_amount, has_period "
+                     "from intermediate.int_quota_periods order by rep_id, coverage_start")
+    # Ann: Period Jan 1 - Mar 31 (90 days) of 90000; the PeriodId-less 8900 from Feb 1 covers
+    # 3 months, Feb 1 - Apr 30 = 28 + 31 + 30 = 89 days; the quota starting Apr 1 is after as_of.
+    # Cid: 92000 over Oct 1 - Dec 31 (92 days).
+    ann = [r[1:] for r in rows if r[0] == U_AE]
+    assert ann == [(D(2025, 1, 1), D(2025, 3, 31), 90, Decimal("90000.00"), True),
+                   (D(2025, 2, 1), D(2025, 4, 30), 89, Decimal("8900.00"), False)]
+    assert [r[1:5] for r in rows if r[0] == U_CSM] == [(D(2024, 10, 1), D(2024, 12, 31), 92, Decimal("92000.00"))]
 
-    # Ann: Period Jan 1 - Mar 31 (90 days) of 90000 -> 1000/day; the PeriodId-less 8900 from
-    # Feb 1 covers 3 months, Feb 1 - Apr 30 = 28 + 31 + 30 = 89 days -> 100/day; the quota
-    # starting Apr 1 is after as_of.
-    assert quota(U_AE, D(2025, 1, 15), D(2025, 1, 15)) == (pytest.approx(1000), 1)
-    assert quota(U_AE, D(2025, 2, 15), D(2025, 2, 15)) == (pytest.approx(1100), 1)
-    assert query(wh, "select quota_row_count from intermediate.int_quota_daily where rep_id = ? "
-                     "and quota_date = '2025-02-15'", [U_AE]) == [(2,)]
-    assert quota(U_AE, D(2025, 4, 1), D(2025, 4, 1)) == (pytest.approx(100), 1)
-    # Q1: 90000 + 59 days x 100 = 95900; Q2 (Apr 1-30 only): 30 x 100 = 3000
-    assert quota(U_AE, D(2025, 1, 1), D(2025, 3, 31)) == (pytest.approx(95900), 90)
-    assert quota(U_AE, D(2025, 4, 1), D(2025, 6, 30)) == (pytest.approx(3000), 30)
-    assert quota(U_AE, D(2024, 1, 1), D(2030, 1, 1)) == (pytest.approx(98900), 120)
-    # Cid: 92000 over Oct 1 - Dec 31 (92 days)
-    assert quota(U_CSM, D(2024, 10, 1), D(2024, 10, 1)) == (pytest.approx(1000), 1)
-    assert quota(U_CSM, D(2024, 1, 1), D(2030, 1, 1)) == (pytest.approx(92000), 92)

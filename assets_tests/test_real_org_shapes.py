@@ -109,7 +109,7 @@ def num(value):
 
 def test_deals_without_an_account_or_an_amount_load(marts):
     assert query(marts, "select count(*) from raw.quarantine") == [(0,)]
-    rows = query(marts, "select opportunity_id, account_id, amount from staging.stg_salesforce__opportunities")
+    rows = query(marts, "select opportunity_id, account_id, amount_local from staging.stg_salesforce__opportunities")
     assert {o: (a, num(m)) for o, a, m in rows} == {
         opp("W1"): (ACME, 40000.0), opp("W2"): (None, 20000.0), opp("W3"): (ACME, None),
         opp("L1"): (None, None), opp("O1"): (None, 15000.0), opp("O2"): (None, None), opp("L2"): (None, None)}

@@ -9,6 +9,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -237,7 +238,7 @@ class CoachingSettings(_Strict):
     attainment_days_left: int = Field(ge=0)
     bottom_quartile_days: int = Field(ge=1)
     backfill_weeks: int = Field(ge=0)
-    large_deal_amount: float = Field(ge=0)
+    large_deal_amount: Decimal = Field(ge=0)  # money: compared exactly with the corporate amount
 
     @field_validator("skill_weights")
     @classmethod

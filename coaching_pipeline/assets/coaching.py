@@ -33,7 +33,7 @@ DAILY_FLAGS = AssetKey(["coaching", "daily_flags"])
 
 _EVIDENCE_MODELS = [
     AssetKey(["intermediate", name])
-    for name in ("int_users", "int_gong_calls", "int_deal_facts", "int_quota_daily")
+    for name in ("int_users", "int_gong_calls", "int_deal_facts", "int_quota_periods")
 ] + [
     AssetKey(["staging", name])
     for name in (

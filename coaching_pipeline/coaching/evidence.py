@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 S, F, INT, B, D = pl.Utf8, pl.Float64, pl.Int64, pl.Boolean, pl.Date
+MONEY = pl.Decimal(18, 2)  # exact, in the corporate currency (int_deal_facts, int_quota_periods)
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "users": {
@@ -34,7 +35,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "scorecard_id": S, "question_id": S, "question_text": S, "min_range": F, "max_range": F,
     },
     "deals": {
-        "opportunity_id": S, "owner_id": S, "amount": F, "created_date": D, "close_date": D,
+        "opportunity_id": S, "owner_id": S, "amount": MONEY, "created_date": D, "close_date": D,
         "is_closed": B, "is_won": B, "deal_status": S, "meddpicc_completeness": F,
         "has_champion": B, "has_economic_buyer": B, "sales_cycle_days": INT,
     },
@@ -42,7 +43,9 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "close_date_history": {
         "opportunity_id": S, "field_name": S, "old_value": S, "new_value": S, "created_date": D,
     },
-    "quota_daily": {"rep_id": S, "quota_date": D, "quota_amount": F},
+    "quota_periods": {
+        "rep_id": S, "coverage_start": D, "coverage_end": D, "coverage_days": INT, "quota_amount": MONEY,
+    },
 }
 
 # The warehouse query behind each frame (all dates: the assessment filters by date).
@@ -56,7 +59,7 @@ QUERIES: dict[str, str] = {
     "close_date_history": (
         "from staging.stg_salesforce__opportunity_field_history where lower(field_name) = 'closedate'"
     ),
-    "quota_daily": "from intermediate.int_quota_daily",
+    "quota_periods": "from intermediate.int_quota_periods",
 }
 
 
@@ -90,7 +93,7 @@ class Evidence:
     deals: pl.DataFrame | None = None  # intermediate.int_deal_facts
     stage_history: pl.DataFrame | None = None  # staging.stg_salesforce__opportunity_history
     close_date_history: pl.DataFrame | None = None  # ..._opportunity_field_history, CloseDate only
-    quota_daily: pl.DataFrame | None = None  # intermediate.int_quota_daily
+    quota_periods: pl.DataFrame | None = None  # intermediate.int_quota_periods
 
     def __post_init__(self) -> None:
         for field in fields(self):

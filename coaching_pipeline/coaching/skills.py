@@ -17,6 +17,8 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
@@ -102,8 +104,8 @@ ATTAINMENT_SCHEMA: dict[str, pl.DataType] = {
     "fiscal_quarter": pl.Utf8,
     "quarter_start": pl.Date,
     "quarter_end": pl.Date,
-    "won_amount": pl.Float64,
-    "quota_amount": pl.Float64,
+    "won_amount": pl.Decimal(18, 2),
+    "quota_amount": pl.Decimal(18, 2),
 }
 
 _VALUES_SCHEMA = {"rep_id": pl.Utf8, "component": pl.Utf8, "value": pl.Float64, "evidence_count": pl.Int64}
@@ -401,16 +403,21 @@ def _deal_values(evidence: Evidence, w: _Window, d: dt.date, cfg: CoachingSettin
     out.append(_long(flagged, "close_date_kept_rate", pl.col("kept").mean(), pl.len(), by="owner_id"))
 
     # Deal size: the rep's mean won amount / the median won amount of all sellers of the role.
-    won_deals = closed.filter(won & pl.col("amount").is_not_null())
-    medians = won_deals.group_by("role").agg(pl.col("amount").median().alias("role_median"))
+    # Amounts are exact decimals; the ratio is computed from whole cents (integers, exact in
+    # a float up to 2^53), so only the ratio itself is a float.
+    won_deals = closed.filter(won & pl.col("amount").is_not_null()).with_columns(
+        cents=(pl.col("amount") * 100).cast(pl.Int64)
+    )
+    medians = won_deals.group_by("role").agg(pl.col("cents").median().alias("role_median"))
     size = (
         won_deals.group_by("owner_id", "role")
-        .agg(pl.col("amount").mean().alias("mean_amount"), pl.len().alias("n"))
+        .agg(pl.col("cents").sum().alias("total_cents"), pl.len().alias("n"))
         .join(medians, on="role", how="left")
         .select(
             pl.col("owner_id").alias("rep_id"),
             pl.lit("deal_size_vs_role_median").alias("component"),
-            pl.when(pl.col("role_median") > 0).then(pl.col("mean_amount") / pl.col("role_median")).alias("value"),
+            pl.when(pl.col("role_median") > 0)
+            .then(pl.col("total_cents") / (pl.col("n") * pl.col("role_median"))).alias("value"),
             pl.col("n").cast(pl.Int64).alias("evidence_count"),
         )
     )
@@ -601,11 +608,31 @@ def assess_week(evidence: Evidence, assessment_date: dt.date, cfg: CoachingSetti
     return out.select([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])
 
 
+def quarter_quota(quota_periods: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """rep_id, quota_amount: each seller's quota of [start, end], pro rata by calendar day
+    over the quota rows overlapping it (amount x overlap days / covered days), summed exactly
+    and rounded half up to the cent once, as rep_performance does. A row in an unknown
+    currency (null amount) adds nothing; a seller without an overlapping row has no row."""
+    shares: dict[str, Fraction] = {}
+    for row in quota_periods.filter(
+        pl.col("quota_amount").is_not_null() & (pl.col("coverage_start") <= end) & (pl.col("coverage_end") >= start)
+    ).iter_rows(named=True):
+        overlap = (min(row["coverage_end"], end) - max(row["coverage_start"], start)).days + 1
+        share = Fraction(row["quota_amount"]) * overlap / row["coverage_days"]
+        shares[row["rep_id"]] = shares.get(row["rep_id"], Fraction(0)) + share
+    cents = {rep: (2 * total * 100 + 1) // 2 for rep, total in shares.items()}  # half up
+    return pl.DataFrame(
+        {"rep_id": list(cents), "quota_amount": [Decimal(int(c)).scaleb(-2) for c in cents.values()]},
+        schema={"rep_id": pl.Utf8, "quota_amount": pl.Decimal(18, 2)},
+    )
+
+
 def attainment_at(evidence: Evidence, assessment_date: dt.date, cfg: CoachingSettings | None = None,
                   year_start_month: int | None = None) -> pl.DataFrame:
     """Per seller, quota attainment in the fiscal quarter holding d - 1 (the last day of data):
-    attainment = won amount closed in [quarter_start, d - 1] / the quarter's full quota (sum of
-    int_quota_daily over the quarter; null without quota), days_left = quarter_end - (d - 1).
+    attainment = won amount closed in [quarter_start, d - 1] / the quarter's full quota (pro rata
+    over int_quota_periods, as rep_performance computes it; null without quota),
+    days_left = quarter_end - (d - 1).
     year_start_month: the warehouse's (fiscal.fiscal_year_start_month(con), as the weekly job
     passes it); omitted, the configured default."""
     del cfg  # the attainment thresholds are applied by the escalation rules
@@ -618,20 +645,16 @@ def attainment_at(evidence: Evidence, assessment_date: dt.date, cfg: CoachingSet
             pl.col("is_won").fill_null(False) & pl.col("close_date").is_between(q_start, last)
         )
         .group_by("owner_id")
-        .agg(pl.col("amount").fill_null(0.0).sum().alias("won_amount"))
+        .agg(pl.col("amount").fill_null(0).sum().alias("won_amount"))
         .rename({"owner_id": "rep_id"})
     )
-    quota = (
-        evidence.quota_daily.filter(pl.col("quota_date").is_between(q_start, q_end))
-        .group_by("rep_id")
-        .agg(pl.col("quota_amount").sum().alias("quota_amount"))
-    )
+    quota = quarter_quota(evidence.quota_periods, q_start, q_end)
     out = (
         sellers.select("rep_id", "role")
         .join(won, on="rep_id", how="left")
         .join(quota, on="rep_id", how="left")
         .with_columns(
-            pl.col("won_amount").fill_null(0.0),
+            pl.col("won_amount").fill_null(Decimal(0)),
             pl.lit(assessment_date, dtype=pl.Date).alias("assessment_date"),
             pl.lit((q_end - last).days, dtype=pl.Int64).alias("days_left"),
             pl.lit(fiscal_quarter_name(q_start, start_month)).alias("fiscal_quarter"),
@@ -639,8 +662,10 @@ def attainment_at(evidence: Evidence, assessment_date: dt.date, cfg: CoachingSet
             pl.lit(q_end, dtype=pl.Date).alias("quarter_end"),
         )
         .with_columns(
+            # a ratio of two exact amounts: exactly 1.0 when won equals quota
             pl.when(pl.col("quota_amount") > 0)
-            .then(pl.col("won_amount") / pl.col("quota_amount")).alias("attainment")
+            .then(pl.col("won_amount").cast(pl.Float64) / pl.col("quota_amount").cast(pl.Float64))
+            .alias("attainment")
         )
         .sort("rep_id")
     )

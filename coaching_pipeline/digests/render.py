@@ -216,7 +216,7 @@ def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str |
     tmp.mkdir()
     writer = _Writer(tmp)
     narrator = Narrator(con, narrative)
-    common = {"as_of_text": day_text(content.as_of), "strength_min": f"{defaults.STRENGTH_MIN_SCORE:g}",
+    common = {"as_of_text": day_text(content.as_of), "currency": content.currency, "strength_min": f"{defaults.STRENGTH_MIN_SCORE:g}",
               "legends": _legends()}
     try:
         for d in content.reps:

@@ -84,16 +84,22 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, objects: list[o.SourceObje
         # Declared columns added to the spec later (e.g. a newly configured field)
         existing = _table_columns(con, obj.name)
         for c in obj.columns:
+            wanted = o.DUCKDB_TYPES[c.kind]
             if c.name not in existing:
-                con.execute(f'ALTER TABLE {obj.table} ADD COLUMN "{c.name}" {o.DUCKDB_TYPES[c.kind]}')
+                con.execute(f'ALTER TABLE {obj.table} ADD COLUMN "{c.name}" {wanted}')
+            elif c.kind in (o.MONEY, o.RATE) and existing[c.name] != wanted:
+                # A warehouse from before money was exact holds DOUBLE amounts: made DECIMAL
+                # once (DuckDB rounds each value to the cent), so old and new rows compare exactly.
+                con.execute(f'ALTER TABLE {obj.table} ALTER COLUMN "{c.name}" TYPE {wanted}')
 
 
-def _table_columns(con, table: str) -> set[str]:
+def _table_columns(con, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a raw table."""
     rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
         [table],
     ).fetchall()
-    return {r[0] for r in rows}
+    return dict(rows)
 
 
 def file_checksum(path: Path) -> str:

@@ -120,6 +120,11 @@ contact_role_flags as (
     group by opportunity_id
 ),
 
+-- The rate converting each deal's amount: the one holding on its CloseDate.
+deal_rates as (
+    {{ rates_for('opportunities', 'opportunity_id', 'currency_iso_code', 'close_date') }}
+),
+
 deals as (
     select
         opportunities.*,
@@ -139,7 +144,11 @@ select
     accounts.account_name,
     deals.owner_id,
     deals.stage_name,
-    deals.amount,
+    -- In the corporate currency, rounded to the cent; null for a code without a rate.
+    {{ to_corporate('deals.amount_local', 'deal_rates.conversion_rate') }} as amount,
+    deals.amount_local,
+    coalesce(deals.currency_iso_code, corporate.corporate_iso_code) as currency_iso_code,
+    deal_rates.conversion_rate,
     deals.close_date,
     deals.created_date,
     deals.is_closed,
@@ -174,6 +183,8 @@ select
     coalesce(contact_role_flags.contact_role_count, 0) as contact_role_count,
     deals.is_closed and deals.close_date <= deals.as_of as is_closed_by_as_of
 from deals
+cross join {{ ref('int_corporate_currency') }} as corporate
+left join deal_rates on deals.opportunity_id = deal_rates.opportunity_id
 left join {{ ref('stg_salesforce__accounts') }} as accounts on deals.account_id = accounts.account_id
 left join stakeholder_counts on deals.opportunity_id = stakeholder_counts.opportunity_id
 left join first_meetings on deals.opportunity_id = first_meetings.opportunity_id

@@ -201,6 +201,8 @@ select
     deals.owner_id,
     deals.stage_name,
     deals.amount,
+    deals.amount_local,
+    deals.currency_iso_code,
     deals.close_date,
     deals.created_date,
     deals.is_closed,

@@ -79,7 +79,8 @@ closed_deal_metrics as (
         sum(deals.amount) filter (where deals.is_won_on_as_of) as closed_won_amount,
         count(*) filter (where deals.is_won_on_as_of) as won_count,
         count(*) filter (where not deals.is_won_on_as_of) as lost_count,
-        avg(deals.amount) filter (where deals.is_won_on_as_of) as avg_deal_size,
+        -- Exact mean, rounded to the cent; deals without an amount are left out.
+        {{ money_mean('case when deals.is_won_on_as_of then deals.amount end') }} as avg_deal_size,
         avg(deals.sales_cycle_days) filter (where deals.is_won_on_as_of) as avg_sales_cycle_days,
         avg(deals.stakeholder_count) as avg_stakeholders,
         -- avg skips deals without a meeting (null days_to_meeting).
@@ -121,28 +122,46 @@ open_pipeline as (
     group by quarters.fiscal_quarter, deals.rep_id
 ),
 
--- Quota of the full quarter, pro rata by day (int_quota_daily spreads each quota row over
--- the days it covers).
-quarter_quota as (
+-- Quota of a window, pro rata by day: each overlapping quota row adds quota_amount x
+-- overlap_days / coverage_days, exactly, and the sum is rounded to the cent once. A quota
+-- row in an unknown currency (null quota_amount) adds nothing.
+quota_windows as (
     select
         quarters.fiscal_quarter,
         quota.rep_id,
-        sum(quota.quota_amount) as quota_amount
-    from {{ ref('int_quota_daily') }} as quota
+        quota.quota_amount,
+        quota.coverage_days,
+        least(quota.coverage_end, quarters.quarter_end)
+            - greatest(quota.coverage_start, quarters.quarter_start) + 1 as quarter_overlap_days,
+        least(quota.coverage_end, quarters.window_end)
+            - greatest(quota.coverage_start, quarters.fiscal_year_start) + 1 as ytd_overlap_days
+    from {{ ref('int_quota_periods') }} as quota
     inner join quarters
-        on quota.quota_date between quarters.quarter_start and quarters.quarter_end
-    group by quarters.fiscal_quarter, quota.rep_id
+        on quota.coverage_start <= quarters.quarter_end
+        and quota.coverage_end >= quarters.fiscal_year_start
+    where quota.quota_amount is not null
+),
+
+quarter_quota as (
+    select
+        fiscal_quarter,
+        rep_id,
+        {{ pro_rata_to_money('sum(' ~ pro_rata_share('quota_amount', 'quarter_overlap_days', 'coverage_days') ~ ')') }}
+            as quota_amount
+    from quota_windows
+    where quarter_overlap_days > 0
+    group by fiscal_quarter, rep_id
 ),
 
 ytd_quota as (
     select
-        quarters.fiscal_quarter,
-        quota.rep_id,
-        sum(quota.quota_amount) as ytd_quota_amount
-    from {{ ref('int_quota_daily') }} as quota
-    inner join quarters
-        on quota.quota_date between quarters.fiscal_year_start and quarters.window_end
-    group by quarters.fiscal_quarter, quota.rep_id
+        fiscal_quarter,
+        rep_id,
+        {{ pro_rata_to_money('sum(' ~ pro_rata_share('quota_amount', 'ytd_overlap_days', 'coverage_days') ~ ')') }}
+            as ytd_quota_amount
+    from quota_windows
+    where ytd_overlap_days > 0
+    group by fiscal_quarter, rep_id
 ),
 
 -- External Gong calls started in the window; avg skips calls missing a stat.
@@ -180,8 +199,8 @@ rep_metrics as (
     select
         rep_quarters.*,
         quarter_quota.quota_amount,
-        coalesce(closed_deal_metrics.closed_won_amount, 0) as closed_won_amount,
-        coalesce(ytd_won.ytd_closed_won_amount, 0) as ytd_closed_won_amount,
+        coalesce(closed_deal_metrics.closed_won_amount, 0.00) as closed_won_amount,
+        coalesce(ytd_won.ytd_closed_won_amount, 0.00) as ytd_closed_won_amount,
         ytd_quota.ytd_quota_amount,
         coalesce(closed_deal_metrics.won_count, 0) as won_count,
         coalesce(closed_deal_metrics.lost_count, 0) as lost_count,
@@ -191,7 +210,7 @@ rep_metrics as (
         closed_deal_metrics.avg_days_to_meeting,
         closed_deal_metrics.champion_identification_rate,
         closed_deal_metrics.economic_buyer_rate,
-        coalesce(open_pipeline.open_pipeline_amount, 0) as open_pipeline_amount,
+        coalesce(open_pipeline.open_pipeline_amount, 0.00) as open_pipeline_amount,
         coalesce(call_metrics.calls_count, 0) as calls_count,
         call_metrics.avg_talk_ratio,
         call_metrics.avg_questions_per_call,
@@ -247,7 +266,7 @@ with_history as (
         lag(overall_rank) over (partition by rep_id order by quarter_start) as prev_quarter_rank,
         count(*) over (partition by team_id, fiscal_quarter) as team_size,
         avg(win_rate) over (partition by team_id, fiscal_quarter) as team_avg_win_rate,
-        avg(avg_deal_size) over (partition by team_id, fiscal_quarter) as team_avg_deal_size,
+        {{ money_mean('avg_deal_size', 'over (partition by team_id, fiscal_quarter)') }} as team_avg_deal_size,
         avg(avg_sales_cycle_days) over (partition by team_id, fiscal_quarter) as team_avg_cycle,
         avg(avg_stakeholders) over (partition by team_id, fiscal_quarter) as team_avg_stakeholders,
         avg(avg_daily_activities_30d) over (partition by team_id, fiscal_quarter) as team_avg_daily_30d
@@ -340,12 +359,13 @@ select
     quarter_end,
     window_end,
     is_current_quarter,
-    quota_amount,
-    closed_won_amount,
+    corporate.corporate_iso_code as currency,
+    cast(quota_amount as decimal(18, 2)) as quota_amount,
+    cast(closed_won_amount as decimal(18, 2)) as closed_won_amount,
     attainment,
     quota_pace,
-    ytd_closed_won_amount,
-    ytd_quota_amount,
+    cast(ytd_closed_won_amount as decimal(18, 2)) as ytd_closed_won_amount,
+    cast(ytd_quota_amount as decimal(18, 2)) as ytd_quota_amount,
     ytd_attainment,
     prev_quarter_attainment,
     won_count,
@@ -357,7 +377,7 @@ select
     avg_days_to_meeting,
     champion_identification_rate,
     economic_buyer_rate,
-    open_pipeline_amount,
+    cast(open_pipeline_amount as decimal(18, 2)) as open_pipeline_amount,
     calls_count,
     avg_talk_ratio,
     avg_questions_per_call,
@@ -370,6 +390,7 @@ select
     team_avg_cycle,
     team_avg_stakeholders,
     team_avg_daily_30d,
+    -- A ratio, not money: the one place deal sizes meet a division.
     (avg_deal_size - team_avg_deal_size) / nullif(team_avg_deal_size, 0) as deal_size_vs_team_pct,
     avg_sales_cycle_days - team_avg_cycle as cycle_vs_team,
     overall_rank,
@@ -411,3 +432,4 @@ select
             || printf('%.1f', need_top_value) || ' for the Top 25% of ' || role || 's.'
     end as recommended_action
 from final
+cross join {{ ref('int_corporate_currency') }} as corporate

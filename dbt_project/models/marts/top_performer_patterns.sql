@@ -1,6 +1,7 @@
 -- One row per fiscal quarter x role x group: the mean of the rep-level metrics of
 -- rep_performance over the group's members (means ignore nulls: a rep without a value adds
--- nothing). A group without members has no row.
+-- nothing; avg_deal_size is money: its exact mean, rounded to the cent). A group without
+-- members has no row.
 {%- set top_share = var('top_group_share') %}
 {%- set metrics = [
     'attainment', 'win_rate', 'avg_deal_size', 'avg_sales_cycle_days', 'avg_stakeholders',
@@ -42,7 +43,11 @@ select
     group_name as "group",
     count(*) as rep_count
     {%- for metric in metrics %},
+    {%- if metric == 'avg_deal_size' %}
+    {{ money_mean(metric) }} as {{ metric }}
+    {%- else %}
     avg({{ metric }}) as {{ metric }}
+    {%- endif %}
     {%- endfor %}
 from group_members
 group by fiscal_quarter, role, group_name, group_order

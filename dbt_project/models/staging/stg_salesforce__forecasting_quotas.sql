@@ -11,7 +11,8 @@ select
     {{ clean_id('id') }} as quota_id,
     quota_owner_id,
     start_date,
-    quota_amount,
+    -- In the quota's own currency; int_quota_periods converts it to the corporate currency.
+    quota_amount as quota_amount_local,
     {{ clean_id('period_id') }} as period_id,
-    {{ clean_text('currency_iso_code') }} as currency_iso_code
+    upper({{ clean_text('currency_iso_code') }}) as currency_iso_code
 from live_quotas

@@ -15,7 +15,9 @@ select
     {{ clean_id('owner_id') }} as owner_id,
     {{ clean_text('name') }} as opportunity_name,
     {{ clean_text('stage_name') }} as stage_name,
-    amount,
+    -- In the deal's own currency; int_deal_facts converts it to the corporate currency.
+    amount as amount_local,
+    upper({{ clean_text('currency_iso_code') }}) as currency_iso_code,
     close_date,
     created_date as created_at,
     cast(created_date as date) as created_date,
