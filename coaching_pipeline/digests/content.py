@@ -30,6 +30,7 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -82,14 +83,17 @@ def num(x: float | None, decimals: int = 1) -> str:
     return "n/a" if x is None else f"{x:,.{decimals}f}"
 
 
-def money(x: float | None) -> str:
+def money(x: Decimal | int | None) -> str:
+    """An amount as the digests print it (1.25M, 87k, 4,350). Money arrives as an exact
+    Decimal from the marts and is rounded half up here, once, for display only."""
     if x is None:
         return "n/a"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:.2f}M"
-    if abs(x) >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:,.0f}"
+    value = Decimal(x)
+    if abs(value) >= 1_000_000:
+        return f"{(value / 1_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP)}M"
+    if abs(value) >= 10_000:
+        return f"{(value / 1_000).quantize(Decimal('1'), ROUND_HALF_UP)}k"
+    return f"{value.quantize(Decimal('1'), ROUND_HALF_UP):,}"
 
 
 def day_text(d: dt.date | None) -> str:
@@ -210,6 +214,7 @@ class MonthContent:
     reps: list[RepDigest]
     managers: list[ManagerDigest]
     slms: list[SlmNotice]
+    currency: str = "USD"  # the corporate currency every amount is in (int_corporate_currency)
 
 
 # --------------------------------------------------------------------------------------
@@ -225,6 +230,7 @@ class _Warehouse:
         self.cfg = config
         as_of = con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
         self.as_of: dt.date = as_of or month.end
+        self.currency: str = con.execute("select corporate_iso_code from intermediate.int_corporate_currency").fetchone()[0]
         self.users = {u["user_id"]: u for u in _rows(con, """
             select user_id, user_name, role, is_seller, is_active, manager_id, manager_name, slm_id, slm_name,
                    email_lower, team_id
@@ -284,7 +290,7 @@ class _Warehouse:
                               [month.start, month.end])
         self.next_actions = _rows_by(con, "rep_id", """
             select rep_id, opportunity_name, account_name, amount, close_date, health_score, health_band,
-                   action_type_label, action_reason, contact_name, best_time, rank_for_rep
+                   action_type_label, action_reason, contact_name, best_time, best_time_zone, rank_for_rep
             from marts.next_best_actions
             where close_date is null or close_date >= ?
             qualify row_number() over (partition by rep_id order by rank_for_rep) <= ?
@@ -744,7 +750,7 @@ def gather(con: duckdb.DuckDBPyConnection, month: Month, config: Settings | None
     for e in to_slm:
         by_slm.setdefault(e["slm_id"], []).append(e)
     slms = [_slm_notice(w, s, by_slm[s]) for s in sorted(by_slm, key=lambda s: (w.name(s).lower(), s))]
-    return MonthContent(month=month, as_of=w.as_of, reps=reps, managers=managers, slms=slms)
+    return MonthContent(month=month, as_of=w.as_of, reps=reps, managers=managers, slms=slms, currency=w.currency)
 
 
 def has_marts(con: duckdb.DuckDBPyConnection) -> bool:

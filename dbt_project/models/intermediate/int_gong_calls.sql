@@ -1,14 +1,12 @@
 -- One row per Gong call started on or before as_of, with its rep (Salesforce user), its
 -- deal and account link, the host's interaction stats and the configured tracker counts.
+-- call_date is the local date of the start in the rep's zone (int_users.time_zone; the
+-- fallback zone when the host is no known user), as_of applies to it.
 {%- set trackers = var('gong_trackers') %}
+{#- The zones in use, one CASE branch each (macros/time_zone_helpers.sql, local_time). -#}
+{%- set zones = time_zones_in_use(ref('int_users')) %}
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
-),
-
-calls as (
-    select calls.*
-    from {{ ref('stg_gong__calls') }} as calls, as_of
-    where calls.call_date <= as_of.as_of
 ),
 
 -- A call's rep: metaData.primaryUserId -> Gong user -> email -> Salesforce user
@@ -22,15 +20,44 @@ users_by_email as (
     ) = 1
 ),
 
-call_reps as (
+-- The UTC date is at most a day from the local one: later calls cannot be on or before as_of.
+calls_with_rep as (
     select
-        calls.call_id,
+        calls.*,
         users_by_email.user_id as rep_id
-    from calls
+    from {{ ref('stg_gong__calls') }} as calls
+    cross join as_of
     left join {{ ref('stg_gong__users') }} as gong_users
         on calls.primary_user_id = gong_users.gong_user_id
     left join users_by_email
         on gong_users.email_lower = users_by_email.email_lower
+    where calls.call_date <= as_of.as_of + 1
+),
+
+zoned_calls as (
+    select
+        calls_with_rep.* exclude (call_date),
+        coalesce(rep_zones.time_zone, fallback_zone.time_zone) as time_zone
+    from calls_with_rep
+    left join {{ ref('int_users') }} as rep_zones on calls_with_rep.rep_id = rep_zones.user_id
+    cross join (select {{ fallback_time_zone() }} as time_zone) as fallback_zone
+),
+
+local_calls as (
+    select
+        *,
+        {{ local_time('started_at', 'time_zone', zones) }} as started_at_local
+    from zoned_calls
+),
+
+calls as (
+    select local_calls.*, cast(local_calls.started_at_local as date) as call_date
+    from local_calls, as_of
+    where cast(local_calls.started_at_local as date) <= as_of.as_of
+),
+
+call_reps as (
+    select call_id, rep_id from calls
 ),
 
 opportunities as (
@@ -137,6 +164,8 @@ select
     calls.primary_user_id,
     calls.started_at,
     calls.call_date,
+    calls.started_at_local,
+    calls.time_zone,
     calls.scope,
     calls.is_external,
     calls.duration_seconds,

@@ -88,6 +88,18 @@ users_with_manager as (
         end as manager_source
     from users_with_role
     left join gong_manager on users_with_role.user_id = gong_manager.user_id
+),
+
+-- The zone names DuckDB knows (ICU), matched case-insensitively.
+known_time_zones as (
+    select name as time_zone, lower(name) as time_zone_lower
+    from pg_timezone_names()
+),
+
+fallback_zone as (
+    select
+        {{ organization_time_zone() }} as organization_time_zone,
+        {{ fallback_time_zone() }} as time_zone
 )
 
 select
@@ -111,7 +123,19 @@ select
     end as team_id,
     u.title,
     u.user_role_name,
-    u.sales_role_field
+    u.sales_role_field,
+    -- Local time (landing-zone contract): User.TimeZoneSidKey, else the latest
+    -- Organization's, else var default_time_zone; a name DuckDB's zone database does not
+    -- know falls through to the next (macros/time_zone_helpers.sql).
+    u.time_zone_sid_key,
+    coalesce(user_zone.time_zone, fallback_zone.time_zone) as time_zone,
+    case
+        when user_zone.time_zone is not null then 'user'
+        when fallback_zone.organization_time_zone is not null then 'organization'
+        else 'default'
+    end as time_zone_source
 from users_with_manager as u
+left join known_time_zones as user_zone on lower(u.time_zone_sid_key) = user_zone.time_zone_lower
+cross join fallback_zone
 left join users_with_manager as manager on u.resolved_manager_id = manager.user_id
 left join users as slm on manager.resolved_manager_id = slm.user_id

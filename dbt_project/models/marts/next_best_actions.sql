@@ -81,16 +81,16 @@ chosen_contacts as (
     ) = 1
 ),
 
--- When the owner meets this account: the owner's Events whose AccountId is the deal's
--- account (on or before as_of) ...
+-- When the owner meets this account, in the owner's local time (int_activities and
+-- int_gong_calls give started_at_local in the rep's zone): the owner's Events whose
+-- AccountId is the deal's account (int_activities stops at as_of) ...
 owner_event_starts as (
-    select at_risk_deals.opportunity_id, events.started_at
+    select at_risk_deals.opportunity_id, events.started_at_local
     from at_risk_deals
-    inner join {{ ref('stg_salesforce__events') }} as events
-        on events.owner_id = at_risk_deals.owner_id
+    inner join {{ ref('int_activities') }} as events
+        on events.rep_id = at_risk_deals.owner_id
         and events.account_id = at_risk_deals.account_id
-    cross join as_of
-    where events.activity_date <= as_of.as_of
+    where events.origin = 'event'
 ),
 
 -- ... and the owner's External Gong calls with the account: named in the call's context,
@@ -107,7 +107,7 @@ call_accounts as (
 ),
 
 owner_call_starts as (
-    select at_risk_deals.opportunity_id, calls.started_at
+    select at_risk_deals.opportunity_id, calls.started_at_local
     from at_risk_deals
     inner join {{ ref('int_gong_calls') }} as calls
         on calls.rep_id = at_risk_deals.owner_id
@@ -117,13 +117,14 @@ owner_call_starts as (
         and call_accounts.account_id = at_risk_deals.account_id
 ),
 
--- UTC weekday and two-hour window (aligned on even hours) of each start, counted per deal.
+-- Local weekday and two-hour window (aligned on even local hours) of each start, counted
+-- per deal.
 slot_counts as (
     select
         opportunity_id,
-        isodow(started_at) as weekday_number,
-        strftime(started_at, '%a') as weekday_name,
-        hour(started_at) // 2 * 2 as slot_start_hour,
+        isodow(started_at_local) as weekday_number,
+        strftime(started_at_local, '%a') as weekday_name,
+        hour(started_at_local) // 2 * 2 as slot_start_hour,
         count(*) as start_count
     from (
         select * from owner_event_starts
@@ -145,6 +146,15 @@ best_slots as (
         partition by opportunity_id
         order by start_count desc, weekday_number, slot_start_hour
     ) = 1
+),
+
+-- The zone best_time is in: the owner's (int_users.time_zone), else the fallback zone, as
+-- int_activities and int_gong_calls date an unknown owner's rows.
+owner_zones as (
+    select at_risk_deals.opportunity_id, coalesce(users.time_zone, fallback_zone.time_zone) as best_time_zone
+    from at_risk_deals
+    left join {{ ref('int_users') }} as users on at_risk_deals.owner_id = users.user_id
+    cross join (select {{ fallback_time_zone() }} as time_zone) as fallback_zone
 ),
 
 actions as (
@@ -189,17 +199,20 @@ actions as (
                 || case when as_of.as_of - at_risk_deals.close_date = 1 then ' day' else ' days' end || ' ago'
         end as action_reason,
         coalesce(best_slots.best_time, settings.default_best_time) as best_time,
-        at_risk_deals.amount * (100 - at_risk_deals.health_score) / 100.0
+        coalesce(owner_zones.best_time_zone, 'UTC') as best_time_zone,
+        -- Money-weighted, so computed exactly and rounded to the cent once.
+        cast(at_risk_deals.amount * (100 - at_risk_deals.health_score) * 0.01
             * case
                 when at_risk_deals.close_date - as_of.as_of <= settings.urgent_within_days
-                    then settings.urgency_multiplier
-                else 1.0
-            end as priority_score
+                    then cast(settings.urgency_multiplier as decimal(9, 4))
+                else 1
+            end as decimal(18, 2)) as priority_score
     from at_risk_deals
     cross join as_of
     cross join settings
     left join chosen_contacts on at_risk_deals.opportunity_id = chosen_contacts.opportunity_id
     left join best_slots on at_risk_deals.opportunity_id = best_slots.opportunity_id
+    left join owner_zones on at_risk_deals.opportunity_id = owner_zones.opportunity_id
 )
 
 select
@@ -218,6 +231,7 @@ select
     contact_name,
     action_reason,
     best_time,
+    best_time_zone,
     priority_score,
     row_number() over (
         partition by rep_id

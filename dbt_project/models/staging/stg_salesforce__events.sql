@@ -22,7 +22,7 @@ select
     id as event_id,
     {{ clean_id('owner_id') }} as owner_id,
     start_date_time as started_at,
-    -- The day the event counts for: the UTC date of its start.
+    -- The UTC date of its start (int_activities dates it in the owner's zone).
     cast(start_date_time as date) as activity_date,
     end_date_time as ended_at,
     duration_in_minutes as duration_minutes,

@@ -21,8 +21,8 @@ with live_tasks as (
 select
     id as task_id,
     {{ clean_id('owner_id') }} as owner_id,
-    -- The day the activity counts for: ActivityDate when set, else the UTC date it was
-    -- created (the contract requires one of the two).
+    -- ActivityDate when set, else the UTC date it was created (the contract requires one of
+    -- the two). The day it counts for is int_activities', in the owner's zone.
     coalesce(activity_date, cast(created_date as date)) as activity_date,
     activity_date as due_date,
     {{ clean_text('task_subtype') }} as task_subtype,

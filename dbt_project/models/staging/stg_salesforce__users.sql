@@ -18,6 +18,10 @@ select
     {{ clean_text('title') }} as title,
     {{ clean_text('department') }} as department,
     {{ clean_text(adapter.quote(var('role_field'))) }} as sales_role_field,
+    -- As delivered (trimmed, blank -> null): whether DuckDB knows the zone is decided in
+    -- int_users (time_zone).
+    {{ clean_text('time_zone_sid_key') }} as time_zone_sid_key,
+    {{ clean_text('default_currency_iso_code') }} as default_currency_iso_code,
     created_date as created_at,
     cast(created_date as date) as created_date,
     last_modified_date as last_modified_at,
