@@ -320,6 +320,14 @@ def test_rank_ties_total_reps_and_previous_quarter(perf):
     })
 
 
+def test_is_top_25_marks_the_top_group_of_the_role(perf):
+    # Q1: ceil(0.25 x 5) = 2 ranks -> ranks 1, 2, 2 (A1, A2, A3); Q2: ceil(0.25 x 4) = 1 -> A4.
+    # Unranked sellers (no quota, or the SDR alone without one) are false, never null.
+    top = {key for key, (flag,) in pick(perf, ["is_top_25"]).items() if flag}
+    assert top == {("A1", Q1), ("A2", Q1), ("A3", Q1), ("A4", Q2)}
+    assert all(flag is False for key, (flag,) in pick(perf, ["is_top_25"]).items() if key not in top)
+
+
 def test_external_calls_and_their_means_skip_missing_stats(perf):
     cols = ["calls_count", "avg_talk_ratio", "avg_questions_per_call", "avg_longest_monologue_s", "avg_patience_s"]
     assert pick(perf, cols, reps=["A2", "A1"]) == approx({

@@ -2,6 +2,8 @@
 hand-made warehouses: the names analysts type, what is copied, and what a failure leaves."""
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -30,6 +32,16 @@ def make_warehouse(path, marts=MART_TABLES, coaching=("coaching_log", "daily_fla
     con.execute("create table staging.stg_x as select 1 as x")
     con.close()
     return path
+
+
+def test_the_duckdb_shell_in_the_virtual_environment_opens_the_published_file(tmp_path):
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    publish(warehouse, run_id="run-1")
+    shell = Path(sys.executable).with_name("duckdb")
+    proc = subprocess.run([str(shell), "-readonly", "-csv", str(tmp_path / "analytics.duckdb"),
+                           "-c", "select rep, value from marts.rep_performance order by rep"],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "rep,value\nU1,1.5\nU2,2.5\n", "")
 
 
 def test_the_published_file_is_beside_the_warehouse():
@@ -62,7 +74,7 @@ def test_analysts_query_marts_and_coaching_tables_by_their_usual_names(tmp_path)
 
 def test_without_coaching_tables_yet_the_marts_are_published(tmp_path):
     warehouse = make_warehouse(tmp_path / "coaching.duckdb", coaching=())
-    assert [s for s, _, _ in publish(warehouse)] == ["marts"] * 5
+    assert [s for s, _, _ in publish(warehouse)] == ["marts"] * 6
     con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
     assert con.execute("select count(*) from information_schema.tables where table_schema = 'coaching'"
                        ).fetchone()[0] == 0

@@ -131,7 +131,7 @@ def test_every_dbt_model_reports_the_rows_its_table_holds(coaching_run):
         actual = {key: con.execute(f'select count(*) from {key.replace("/", ".")}').fetchone()[0] for key in reported}
     finally:
         con.close()
-    assert len(reported) == 40
+    assert len(reported) == 41
     assert reported == actual
 
 

@@ -49,6 +49,7 @@ class RolePattern(_Strict):
 
 class CrmSettings(_Strict):
     role_field: str
+    region_field: str
     role_patterns: list[RolePattern]
     meddpicc_fields: dict[str, str]
     champion_roles: list[str]

@@ -35,8 +35,8 @@ from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 # step name and the schedules' selections stay what they were.
 PUBLISHED_MARTS = AssetKey(["warehouse", "published_marts"])
 
-# The mart contract's five tables (schema `marts` in both files).
-MART_TABLES = ("rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
+# The mart contract's tables (schema `marts` in both files).
+MART_TABLES = ("sellers", "rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
                "next_best_actions")
 # The coaching state analysts read (schema `coaching` in both files). Internal tables
 # (caches) are not published. A table not created yet (no weekly run so far) is skipped.

@@ -8,9 +8,9 @@ from .objects import SourceObject, all_objects
 
 
 def configured_objects() -> list[SourceObject]:
-    """Every landing-zone object, with the configured role and MEDDPICC fields declared."""
+    """Every landing-zone object, with the configured role, region and MEDDPICC fields declared."""
     crm = settings().crm
-    return all_objects(crm.role_field, list(crm.meddpicc_fields.values()))
+    return all_objects(crm.role_field, list(crm.meddpicc_fields.values()), crm.region_field)
 
 
 def configured_object(name: str) -> SourceObject:

@@ -177,8 +177,9 @@ def _salesforce(name, stems, *specs, key=("id",), one_of=(), description=""):
     )
 
 
-def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[SourceObject]:
-    """The CRM objects. The configured role field and MEDDPICC fields are declared so their
+def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c"
+                       ) -> list[SourceObject]:
+    """The CRM objects. The configured role, region and MEDDPICC fields are declared so their
     raw columns always exist (null when an extract does not carry them)."""
     custom_opportunity = [f"{f}:text" for f in meddpicc_fields]
     return [
@@ -186,7 +187,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str]) -> list[Sour
             "user", ("User",),
             "Id:id!", "Name:text!", "Email:text!", "IsActive:bool!",
             "ManagerId:id", "UserRoleId:id", "Title:text", "Department:text",
-            f"{role_field}:text", "TimeZoneSidKey:text", "DefaultCurrencyIsoCode:text",
+            f"{role_field}:text", f"{region_field}:text", "TimeZoneSidKey:text", "DefaultCurrencyIsoCode:text",
             description="Salesforce users (sellers, managers, everyone else).",
         ),
         _salesforce(
@@ -372,5 +373,5 @@ ACTIVITIES = SourceObject(
 )
 
 
-def all_objects(role_field: str, meddpicc_fields: list[str]) -> list[SourceObject]:
-    return [*salesforce_objects(role_field, meddpicc_fields), *GONG_OBJECTS, ACTIVITIES]
+def all_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c") -> list[SourceObject]:
+    return [*salesforce_objects(role_field, meddpicc_fields, region_field), *GONG_OBJECTS, ACTIVITIES]

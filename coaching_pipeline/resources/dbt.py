@@ -110,6 +110,7 @@ def dbt_vars() -> dict:
     crm = config.crm
     return {
         "role_field": to_snake(crm.role_field),
+        "region_field": to_snake(crm.region_field),
         "meddpicc_fields": {k: to_snake(v) for k, v in crm.meddpicc_fields.items()},
         "role_patterns": [p.model_dump() for p in crm.role_patterns],
         "champion_roles": [r.lower() for r in crm.champion_roles],

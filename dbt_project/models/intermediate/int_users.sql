@@ -124,6 +124,13 @@ select
     u.title,
     u.user_role_name,
     u.sales_role_field,
+    -- Region (marts.sellers): the configured User field, else the text after the first ' - '
+    -- of the UserRole name ('Account Executive - West' -> 'West'); null otherwise.
+    coalesce(
+        u.region_field,
+        case when strpos(u.user_role_name, ' - ') > 0
+            then nullif(trim(substr(u.user_role_name, strpos(u.user_role_name, ' - ') + 3)), '') end
+    ) as region,
     -- Local time (landing-zone contract): User.TimeZoneSidKey, else the latest
     -- Organization's, else var default_time_zone; a name DuckDB's zone database does not
     -- know falls through to the next (macros/time_zone_helpers.sql).

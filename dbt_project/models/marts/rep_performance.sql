@@ -395,6 +395,9 @@ select
     avg_sales_cycle_days - team_avg_cycle as cycle_vs_team,
     overall_rank,
     total_reps,
+    -- The role's 'Top 25%' group of the quarter (the same rule as the top_* columns and
+    -- top_performer_patterns); false when unranked.
+    coalesce(overall_rank <= ceil({{ top_share }} * total_reps), false) as is_top_25,
     prev_quarter_rank,
     top_avg_stakeholders,
     top_avg_days_to_meeting,

@@ -1,6 +1,7 @@
 -- One row per Salesforce user that is not soft-deleted.
 -- The configured role field (var role_field) is read under a fixed name, sales_role_field;
 -- turning it into AE/AM/CSM/SDR/MANAGER (with the UserRole fallback) happens downstream.
+-- The configured region field (var region_field) is read the same way, as region_field.
 with live_users as (
     select *
     from {{ source('raw', 'user') }}
@@ -18,6 +19,8 @@ select
     {{ clean_text('title') }} as title,
     {{ clean_text('department') }} as department,
     {{ clean_text(adapter.quote(var('role_field'))) }} as sales_role_field,
+    -- The configured region field (var region_field, default Region__c).
+    {{ clean_text(adapter.quote(var('region_field'))) }} as region_field,
     -- As delivered (trimmed, blank -> null): whether DuckDB knows the zone is decided in
     -- int_users (time_zone).
     {{ clean_text('time_zone_sid_key') }} as time_zone_sid_key,
