@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .landing import write_crm
-from .warehouse import dbt, load_raw, query_dicts
+from .warehouse import dbt, load_raw, query, query_dicts
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -60,3 +60,9 @@ def test_sellers_carry_role_hierarchy_region_zone_and_currency(tmp_path):
          "manager_id": M, "manager_name": "Mia Manager", "slm_id": V, "slm_name": "Vera VP", "region": "West",
          "time_zone": "America/Los_Angeles", "currency": "EUR", "is_active": True},
     ]
+    # the YAML docs persist as DuckDB comments (what an analyst's shell shows)
+    comments = dict(query(warehouse, "select column_name, comment from duckdb_columns() "
+                                     "where schema_name = 'marts' and table_name = 'sellers'"))
+    assert comments["time_zone"] == ("The zone the seller's days are counted in (int_users.time_zone; "
+                                     "time_zone_source says where it came from).")
+    assert all(comments.values()), [c for c, text in comments.items() if not text]

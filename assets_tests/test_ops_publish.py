@@ -44,6 +44,29 @@ def test_the_duckdb_shell_in_the_virtual_environment_opens_the_published_file(tm
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "rep,value\nU1,1.5\nU2,2.5\n", "")
 
 
+def test_table_and_column_comments_reach_the_published_file(tmp_path):
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    con = open_warehouse(warehouse)
+    con.execute("comment on table marts.sellers is 'One row per seller.'")
+    con.execute("comment on column marts.sellers.rep is 'Salesforce User Id of the seller.'")
+    con.execute("comment on column coaching.coaching_log.kind is 'It''s the kind.'")
+    con.close()
+    publish(warehouse, run_id="run-1")
+    con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
+    try:
+        assert con.execute("select comment from duckdb_tables() where table_name = 'sellers'").fetchall() == [
+            ("One row per seller.",)]
+        assert con.execute("select schema_name, table_name, column_name, comment from duckdb_columns() "
+                           "where comment is not null and table_name <> 'publication' order by all").fetchall() == [
+            ("coaching", "coaching_log", "kind", "It's the kind."),
+            ("marts", "sellers", "rep", "Salesforce User Id of the seller.")]
+        # the publication table documents itself
+        assert con.execute("select count(*) from duckdb_columns() where table_name = 'publication' "
+                           "and comment is null").fetchone() == (0,)
+    finally:
+        con.close()
+
+
 def test_the_published_file_is_beside_the_warehouse():
     paths = resolve_paths(None, "/srv/wh/coaching.duckdb", None, None)
     assert published_path(paths.warehouse) == paths.published == Path("/srv/wh/analytics.duckdb")

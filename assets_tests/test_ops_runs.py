@@ -39,7 +39,7 @@ from dagster import (
     reconstructable,
 )
 
-from coaching_pipeline.assets.publish import publish
+from coaching_pipeline.assets.publish import MART_TABLES, publish
 from coaching_pipeline.config import REPO_ROOT, published_path, resolve_paths
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.definitions import build_definitions
@@ -232,8 +232,7 @@ def old_snapshot(folder: Path) -> Path:
     stand_in.parent.mkdir(parents=True)
     con = open_warehouse(stand_in)
     con.execute("create schema marts")
-    for table in ("rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
-                  "next_best_actions"):
+    for table in MART_TABLES:
         con.execute(f"create table marts.{table} as select 'previous' as note")
     con.execute("create schema coaching")
     con.execute("create table coaching.daily_flags as select 'f0' as flag_id")

@@ -46,6 +46,45 @@ COACHING_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "
 MART_KEYS = [AssetKey(["marts", name]) for name in MART_TABLES]
 
 
+_PUBLICATION_DOCS = {
+    None: "What this file holds: one row per published table, written by the run that published it.",
+    "table_schema": "marts or coaching.",
+    "table_name": "The published table.",
+    "row_count": "Its rows when published.",
+    "published_at": "When the file was written (UTC).",
+    "as_of": "The as-of date of the marts (intermediate.int_as_of): records dated after it are ignored.",
+    "dagster_run_id": "The Dagster run (or coaching run) that published it; null for a publish outside a run.",
+}
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """The table's and its columns' comments (the dbt docs, persisted; the coaching tables'
+    docs) onto the published copy: `create table as` carries data, not comments."""
+    where = "database_name = 'warehouse' and schema_name = ? and table_name = ?"
+    row = con.execute(f"select comment from duckdb_tables() where {where}", [schema, table]).fetchone()
+    statements = []
+    if row and row[0]:
+        statements.append(f'COMMENT ON TABLE published.{schema}."{table}" IS {_sql_text(row[0])}')
+    for column, comment in con.execute(
+        f"select column_name, comment from duckdb_columns() where {where} and comment is not null and comment <> ''",
+        [schema, table],
+    ).fetchall():
+        statements.append(f'COMMENT ON COLUMN published.{schema}."{table}"."{column}" IS {_sql_text(comment)}')
+    for statement in statements:
+        con.execute(statement)
+
+
+_PUBLICATION_COMMENTS = [
+    f"COMMENT ON TABLE published.marts.publication IS {_sql_text(text)}" if column is None
+    else f"COMMENT ON COLUMN published.marts.publication.{column} IS {_sql_text(text)}"
+    for column, text in _PUBLICATION_DOCS.items()
+]
+
+
 def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -92,17 +131,21 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
             con.execute("create schema published.marts")
             for table in MART_TABLES:
                 con.execute(f'create table published.marts."{table}" as select * from warehouse.marts."{table}"')
+                _copy_comments(con, "marts", table)
                 published.append(("marts", table, _rows(con, f'published.marts."{table}"')))
             con.execute("create schema published.coaching")
             for table in _existing(con, "coaching", COACHING_TABLES):
                 con.execute(
                     f'create table published.coaching."{table}" as select * from warehouse.coaching."{table}"'
                 )
+                _copy_comments(con, "coaching", table)
                 published.append(("coaching", table, _rows(con, f'published.coaching."{table}"')))
             con.execute(
                 "create table published.marts.publication (table_schema varchar, table_name varchar, "
                 "row_count bigint, published_at timestamp, as_of date, dagster_run_id varchar)"
             )
+            for statement in _PUBLICATION_COMMENTS:
+                con.execute(statement)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             con.executemany(
                 "insert into published.marts.publication values (?, ?, ?, ?, ?, ?)",
