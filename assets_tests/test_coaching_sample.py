@@ -5,10 +5,12 @@ the same log as a range run; a rebuild of the dbt schemas leaves the coaching st
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -160,3 +162,45 @@ def test_a_full_rebuild_of_the_marts_leaves_the_coaching_state_intact(thirteen_w
     # every model rebuilt from scratch (the tests are not what this is about)
     dbt(["run", "--full-refresh"], warehouse, SAMPLE_AS_OF)
     assert state_tables(warehouse) == before
+
+
+def readme_questions() -> list[str]:
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    block = text.split("<!-- example-questions -->")[1].split("<!-- /example-questions -->")[0]
+    return re.findall(r"```sql\n(.*?)```", block, re.S)
+
+
+def test_the_readme_questions_run_as_written_on_the_published_sample(thirteen_weeks, tmp_path):
+    from coaching_pipeline.assets.publish import publish
+
+    _, warehouse = thirteen_weeks
+    published = tmp_path / "analytics.duckdb"
+    publish(warehouse, published)
+    questions = readme_questions()
+    assert len(questions) == 5
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        answers = []
+        for sql in questions:
+            cursor = con.execute(sql)
+            answers.append(([d[0] for d in cursor.description], cursor.fetchall()))
+        west_low, at_risk, mix, teams, pending = answers
+        # 1: exactly the West AEs under 70% this quarter, each with two skills named
+        assert west_low[0] == ["rep_name", "attainment_pct", "two_weakest_skills"]
+        expected = con.execute(
+            "select count(*) from marts.rep_performance join marts.sellers using (rep_id) "
+            "where is_current_quarter and sellers.role = 'AE' and region = 'West' and attainment < 0.7").fetchone()[0]
+        assert len(west_low[1]) == expected > 0
+        assert all(row[2].count(", ") == 1 for row in west_low[1])
+        # 2: the open at-risk deals over 50k, largest first
+        assert len(at_risk[1]) == con.execute(
+            "select count(*) from marts.deal_health_scores where is_at_risk and amount > 50000").fetchone()[0] > 0
+        assert [r[2] for r in at_risk[1]] == sorted((r[2] for r in at_risk[1]), reverse=True)
+        # 3: a Top 25% and a Rest row per role with ranked sellers; 4: one row per manager and role
+        assert {g for _, g, *_ in mix[1]} == {"Top 25%", "Rest"}
+        assert len(teams[1]) == con.execute(
+            "select count(distinct (manager_name, role)) from marts.sellers").fetchone()[0]
+        # 5: pending open recommendations, at most 20
+        assert 0 < len(pending[1]) <= 20
+    finally:
+        con.close()
