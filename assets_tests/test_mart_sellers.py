@@ -66,3 +66,21 @@ def test_sellers_carry_role_hierarchy_region_zone_and_currency(tmp_path):
     assert comments["time_zone"] == ("The zone the seller's days are counted in (int_users.time_zone; "
                                      "time_zone_source says where it came from).")
     assert all(comments.values()), [c for c, text in comments.items() if not text]
+
+
+def test_make_docs_builds_one_static_page_with_the_model_docs(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    write_crm(landing, "User", [{"Id": W, "Name": "Wes West", "Email": "w@vendor.example", "IsActive": "true",
+                                 "Sales_Role__c": "AE"}])
+    load_raw(landing, warehouse)
+    dbt(["build", "--select", "+sellers", "--indirect-selection", "cautious"], warehouse, AS_OF)
+    proc = subprocess.run([str(Path(sys.executable).with_name("coaching")), "docs", "--warehouse", str(warehouse)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = Path(proc.stdout.split("dbt documentation: ")[1].split(" (one file")[0])
+    html = page.read_text()
+    assert "One row per seller (a user whose sales role is AE, AM, CSM or SDR" in html
