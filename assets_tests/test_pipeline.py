@@ -148,3 +148,8 @@ def test_coaching_run_prints_the_warehouse_and_exits_1_on_a_rejected_file(coachi
     assert "  REJECTED FILE crm/Opportunity__broken.csv: missing required column 'OwnerId'" in proc.stdout
     assert "FAILED CHECK raw/opportunity:every_file_loads" in proc.stdout
     assert "FAILED in" in proc.stdout
+    # the nightly published what loaded, then ended failed with the rejection as its message
+    assert (warehouse.with_name("analytics.duckdb")).exists()
+    assert ("  step warehouse__published_marts failed: crm/Opportunity__broken.csv: missing required column "
+            "'OwnerId'") in proc.stdout
+    assert "Everything else loaded and is published; fix or remove the file and run again." in proc.stdout

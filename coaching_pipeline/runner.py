@@ -19,6 +19,7 @@ from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from . import partitions, preflight, run_lock
+from .assets.publish import REJECTED_FILES
 from .config import RunPaths, settings
 from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
@@ -101,16 +102,19 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
     log_file = paths.output / "logs" / "coaching-run.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    results, refused = [], None
+    results, refused, nightly_built = [], None, False
     with _instance() as instance, log_file.open("w") as log, contextlib.redirect_stdout(log):
         nightly_config = {**quiet, "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}}}
         results.append(defs.resolve_job_def(NIGHTLY).execute_in_process(
             instance=instance, raise_on_error=False, run_config=nightly_config))
-        if results[-1].success:
+        # A nightly that failed only because an extract file was rejected has built and
+        # published what loaded: coaching goes on from it, and the run still ends FAILED.
+        nightly_built = results[-1].success or only_rejections(results[-1])
+        if nightly_built:
             as_of, history_empty = _coaching_state(paths)
             weeks = weeks_to_assess(as_of, history_empty, settings().coaching.backfill_weeks)
             refused = partitions_refusal(as_of, weeks)
-        if results[-1].success and not refused:
+        if nightly_built and not refused:
             # One run for all the weeks (the weekly assets backfill a range in a single run):
             # each week is assessed, the coaching log replayed once, then the marts published.
             results.append(defs.resolve_job_def(WEEKLY).execute_in_process(
@@ -130,7 +134,7 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
     failed_checks = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.ERROR]
     warnings = [c for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.WARN]
     elapsed = time.perf_counter() - started
-    if results[0].success:  # what the nightly understood of the data (preflight.py); its steps log it too
+    if nightly_built:  # what the nightly understood of the data (preflight.py); its steps log it too
         for line in preflight.lines_of(paths.warehouse):
             echo(line)
     report(paths, echo)
@@ -152,6 +156,16 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
     for line in failure_lines(results) + ([f"  coaching not run: {refused}"] if refused else []):
         echo(line)
     return ok
+
+
+def only_rejections(result) -> bool:
+    """True when every failed step of `result` failed because extract files were rejected
+    (the publish step's Failure, after publishing what loaded)."""
+    failures = [e for e in result.all_events if e.is_step_failure]
+    return bool(failures) and all(
+        (data := e.event_specific_data.user_failure_data) is not None and REJECTED_FILES in (data.metadata or {})
+        for e in failures
+    )
 
 
 def failure_lines(results) -> list[str]:

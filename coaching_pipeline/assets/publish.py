@@ -24,7 +24,15 @@ import uuid
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from ..config import published_path
 from ..db import open_warehouse
@@ -188,6 +196,32 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+REJECTED_FILES = "rejected_files"
+
+
+def _run_start(context: AssetExecutionContext) -> dt.datetime | None:
+    stats = context.instance.get_run_stats(context.run.run_id)
+    if stats.start_time is None:
+        return None
+    return dt.datetime.fromtimestamp(stats.start_time, dt.UTC).replace(tzinfo=None)
+
+
+def rejected_since(con: duckdb.DuckDBPyConnection, started: dt.datetime | None) -> list[tuple[str, str]]:
+    """(file, reason) of every extract file rejected whole since `started` (this run)."""
+    if started is None:
+        return []
+    return con.execute(
+        "select file, error from raw._loaded_files where status = 'failed' and loaded_at >= ? order by file",
+        [started],
+    ).fetchall()
+
+
+def rejection_message(rejected: list[tuple[str, str]]) -> str:
+    first = rejected[0][1]
+    more = f" (and {len(rejected) - 1} more rejected file{'s' if len(rejected) > 2 else ''})" if len(rejected) > 1 else ""
+    return (f"{first}{more}. Everything else loaded and is published; fix or remove the file and run again.")
+
+
 @asset(
     key=PUBLISHED_MARTS,
     deps=[*MART_KEYS, DAILY_FLAGS, ASSESSMENTS, COACHING_LOG, ESCALATIONS],
@@ -202,21 +236,27 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
     target = published_path(warehouse.path)
     # Through the resource's connection: a failure gets its cause as its message, and a
     # warehouse held by another process stops the run (Warehouse.connect).
+    started = _run_start(context)
     with warehouse.connect(read_only=True) as con:
         published = publish(warehouse.path, target, run_id=context.run.run_id, con=con)
+        rejected = rejected_since(con, started)
     rows = sum(n for _, _, n in published)
     context.log.info(f"published {len(published)} tables ({rows:,} rows) to {target}")
     table = "\n".join(
         ["| table | rows |", "|---|---:|"]
         + [f"| {s}.{t} | {n:,} |" for s, t, n in published]
     )
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(target)),
-            "tables_published": len(published),
-            "rows_published": rows,
-            "file_size_bytes": target.stat().st_size,
-            "tables": MetadataValue.md(table),
-            **{f"rows/{s}.{t}": n for s, t, n in published},
-        }
-    )
+    metadata = {
+        "path": MetadataValue.path(str(target)),
+        "tables_published": len(published),
+        "rows_published": rows,
+        "file_size_bytes": target.stat().st_size,
+        "tables": MetadataValue.md(table),
+        **{f"rows/{s}.{t}": n for s, t, n in published},
+    }
+    if rejected:
+        # What loaded is published (recorded as this asset's materialization: the file is new),
+        # but the run must not look green: it ends failed with the rejection as its message.
+        context.log_event(AssetMaterialization(asset_key=PUBLISHED_MARTS, metadata=metadata))
+        raise Failure(description=rejection_message(rejected), metadata={REJECTED_FILES: len(rejected)})
+    return MaterializeResult(metadata=metadata)
