@@ -43,6 +43,7 @@ from .rules import (
     without_slm_to_manager,
 )
 from .state_dates import check_dates, check_frame
+from .table_docs import document_coaching_tables
 
 SCHEMA = "coaching"
 PENDING = "pending_approval"
@@ -157,18 +158,20 @@ class ApprovalRefused(Exception):
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create whatever part of schema `coaching` is missing (nothing is ever dropped or
-    altered). A no-op when every table is there, so read-only connections work too."""
+    """Create whatever part of schema `coaching` is missing (no table or column is ever
+    dropped or altered), then bring the tables' comments up to date (table_docs.py: one catalog query
+    when they are). A no-op when every table and comment is there, so read-only connections
+    work too."""
     present = _count(
         con,
         "select count(*) from information_schema.tables where table_schema = ? and table_name in ("
         + ", ".join("?" * len(STATE_TABLES)) + ")",
         [SCHEMA, *STATE_TABLES],
     )
-    if present == len(STATE_TABLES):
-        return
-    for statement in DDL:
-        con.execute(statement)
+    if present < len(STATE_TABLES):
+        for statement in DDL:
+            con.execute(statement)
+    document_coaching_tables(con)
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
