@@ -249,6 +249,30 @@ class CoachingSettings(_Strict):
         return value
 
 
+class DeliverySettings(_Strict):
+    smtp_timeout_seconds: float = Field(gt=0)
+    subjects: dict[str, str]
+
+    @field_validator("subjects")
+    @classmethod
+    def _every_document(cls, value: dict[str, str]) -> dict[str, str]:
+        kinds = {"rep_digest", "manager_digest", "slm_notice"}
+        if set(value) != kinds:
+            raise ValueError(f"subjects must name exactly {sorted(kinds)}")
+        for kind, subject in value.items():
+            try:
+                subject.format(month="October 2026")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"subjects.{kind}: only {{month}} may be used ({exc})") from None
+        return value
+
+
+class AlertSettings(_Strict):
+    ops_recipients: list[str]
+    dagster_url: str
+    webhook_timeout_seconds: float = Field(gt=0)
+
+
 class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
@@ -261,6 +285,8 @@ class Settings(_Strict):
     deal_health: DealHealthSettings
     next_best_actions: NextBestActionSettings
     coaching: CoachingSettings
+    delivery: DeliverySettings
+    alerts: AlertSettings
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
