@@ -9,20 +9,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config, Failure, Output
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Config, Failure, Output
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from tqdm import tqdm
 
 from ..fiscal import organization_start_month
 from ..resources import DBT_PROJECT, WRITER_POOL, RunSettings, Warehouse, dbt_vars, ensure_manifest
 from ..resources.dbt import dbt_env
 from ..resources.warehouse import latest_event_date
+from .dbt_checks import describe_test
 
 LAYERS = ("staging", "intermediate", "marts")
 
 
 class LayeredTranslator(DagsterDbtTranslator):
-    """Models keyed and grouped by their layer folder: `staging/stg_gong__calls`."""
+    """Models keyed and grouped by their layer folder: `staging/stg_gong__calls`; every dbt
+    test an asset check with a description."""
 
     def _layer(self, props: Mapping[str, Any]) -> str | None:
         fqn = props.get("fqn", [])
@@ -37,6 +45,19 @@ class LayeredTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props) or super().get_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> AssetCheckSpec | None:
+        """dagster-dbt's check (blocking when the test's severity is error), described in words
+        (dbt_checks.describe_test): the default takes only a meta.description."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return AssetCheckSpec(
+            spec.name, asset=spec.asset_key, description=describe_test(manifest["nodes"][unique_id]),
+            additional_deps=spec.additional_deps, blocking=spec.blocking, metadata=spec.metadata,
+            automation_condition=spec.automation_condition, partitions_def=spec.partitions_def,
+        )
 
 
 TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
