@@ -122,3 +122,24 @@ def test_leftovers_of_a_killed_publication_are_cleared(tmp_path):
     (tmp_path / ".analytics.duckdb.0123456789ab.tmp.wal").write_bytes(b"")
     publish(warehouse)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analytics.duckdb", "coaching.duckdb"]
+
+
+def test_the_landing_zone_step_lists_the_extract_files_and_those_not_loaded_before(tmp_path):
+    from dagster import materialize
+
+    from coaching_pipeline.assets.landing import extract_files
+    from coaching_pipeline.resources import LandingZone, Warehouse
+
+    from .landing import write_activities, write_crm
+
+    landing = tmp_path / "landing"
+    write_crm(landing, "Account", [{"Id": "001A", "Name": "Acme"}])
+    write_activities(landing, [])
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    result = materialize([extract_files], resources={
+        "warehouse": Warehouse(path=str(warehouse)), "landing": LandingZone(path=str(landing))})
+    [event] = result.asset_materializations_for_node("landing__extract_files")
+    meta = {k: v.value for k, v in event.metadata.items()}
+    assert (meta["files"], meta["new_files"], meta["files_per_folder"]) == (2, 2, {"activity": 1, "crm": 1})
+    assert meta["new"] == "- activity/activities_1.csv\n- crm/Account.csv"
+    assert warehouse.exists()  # it opened the warehouse for writing: that is its test of the lock

@@ -9,6 +9,7 @@ from .assets.coaching import daily_flags, weekly_coaching
 from .assets.dbt import dbt_models
 from .assets.digests import monthly_digests
 from .assets.ingest import ingest_assets
+from .assets.landing import extract_files
 from .assets.publish import published_marts
 from .config import RunPaths, resolve_paths
 from .jobs import JOBS
@@ -20,7 +21,7 @@ from .sensors import SENSORS, raw_freshness_checks
 
 def build_definitions(paths: RunPaths) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests],
+        assets=[extract_files, *ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests],
         asset_checks=raw_freshness_checks,
         jobs=JOBS,
         schedules=SCHEDULES,

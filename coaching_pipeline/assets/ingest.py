@@ -25,8 +25,26 @@ from tqdm import tqdm
 from ..ingest import configured_objects, loader
 from ..ingest.objects import SourceObject
 from ..resources import WRITER_POOL, LandingZone, Warehouse
+from .landing import LANDING_ZONE
 
 FILES_CHECK = "every_file_loads"
+FILES_CHECK_DESCRIPTION = (
+    "Fails when an extract file of this object was rejected whole (a required column missing, an "
+    "unreadable file); the result names each file and why. Rows rejected one by one go to "
+    "raw.quarantine and do not fail it."
+)
+# How the readers end a rejection message; the check's "rejected" already says it.
+NOTHING_LOADED = "; nothing loaded from this file"
+
+
+def rejected_files(failed: list[loader.FileResult]) -> str:
+    """The failed check's description, which the UI shows without opening the metadata:
+    `1 file rejected: crm/Opportunity_2.csv: missing required column 'StageName'`."""
+    reasons = []
+    for r in failed:
+        error = (r.error or "not loaded").removesuffix(NOTHING_LOADED)
+        reasons.append(error if error.startswith(r.file) else f"{r.file}: {error}")
+    return f"{len(failed)} file{'' if len(failed) == 1 else 's'} rejected: " + "; ".join(reasons)
 
 
 def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
@@ -38,8 +56,11 @@ def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
         description=f"{obj.description} Loaded from `{obj.source}/` into `{obj.table}`.",
         pool=WRITER_POOL,
         kinds={"duckdb", "python"},
+        # After the landing-zone step: a warehouse held by another process fails the run
+        # there, once, instead of in each of these steps (assets/landing.py).
+        deps=[LANDING_ZONE],
         check_specs=[
-            AssetCheckSpec(FILES_CHECK, asset=key, description="No extract file was rejected whole.")
+            AssetCheckSpec(FILES_CHECK, asset=key, description=FILES_CHECK_DESCRIPTION)
         ],
     )
     def _ingest(context: AssetExecutionContext, warehouse: Warehouse, landing: LandingZone):
@@ -87,6 +108,7 @@ def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
                     check_name=FILES_CHECK,
                     passed=not failed,
                     severity=AssetCheckSeverity.ERROR,
+                    description=rejected_files(failed) if failed else None,
                     metadata={
                         "failed_files": MetadataValue.md(
                             "\n".join(f"- {r.error}" for r in failed) or "none"
