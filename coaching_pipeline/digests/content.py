@@ -40,7 +40,7 @@ from ..coaching.rules import SKILL_LABELS, format_target, format_value
 from ..coaching.skills import band_score
 from ..config import SKILLS, Settings, settings
 from ..safe_paths import safe_slug
-from . import defaults, hygiene
+from . import decisions, defaults, hygiene
 
 SKILL_ROWS = (*SKILLS, "overall")
 LEVEL_ORDER = ("Expert", "Proficient", "Developing", "Needs Coaching", "Critical")
@@ -656,6 +656,7 @@ def _escalation_rows(w: _Warehouse) -> list[dict]:
         from coaching.escalations
         where escalation_date between ? and ?
         order by escalation_date, rep_id, rule, pattern_key, escalation_id""", [w.month.start, w.month.end])
+    decided = decisions.decision_texts(w.con, rows, w.as_of, w.name)  # the manager's decision, as of as_of
     out = []
     for r in rows:
         pattern = (r["pattern_key"] or "").split(":", 1)[-1]
@@ -664,7 +665,8 @@ def _escalation_rows(w: _Warehouse) -> list[dict]:
             "date": day_text(r["escalation_date"]), "rule_label": RULE_LABELS.get(r["rule"], r["rule"]),
             "to": ESCALATED_TO.get(r["escalated_to"], r["escalated_to"]),
             "subject": SKILL_LABELS.get(pattern) or pattern.replace("_", " ").capitalize(),
-            "history_rows": _history(r["history"]),
+            "history_rows": _history(r["history"]), "decision": decided[r["escalation_id"]],
+            "escalated_by_name": w.name(r["escalated_by"]) if r["escalated_by"] else None,
         })
     return out
 
