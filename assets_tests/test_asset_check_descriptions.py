@@ -58,6 +58,12 @@ def test_every_asset_check_has_a_description(specs):
     assert len(specs) > 200  # 179 dbt tests, 21 ingestion checks, 21 freshness checks
     missing = sorted(key.to_user_string() for key, spec in specs.items() if not (spec.description or "").strip())
     assert missing == []
+    freshness = [spec for spec in specs.values() if spec.name == "freshness_check"]
+    assert len(freshness) == 21
+    assert {spec.description for spec in freshness} == {
+        "Warns when no extract of this object has loaded for more than a day (the time its newest file "
+        "loaded, or the asset's last materialization): the nightly delivery is late or stopped. A warning: "
+        "nothing fails, the marts are built from what is there."}
 
 
 def test_every_dbt_test_is_a_check_blocking_exactly_when_its_severity_is_error(specs, manifest):

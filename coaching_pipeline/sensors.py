@@ -14,6 +14,10 @@ Freshness. Each raw asset has a last-update freshness check (WARN severity) that
 when the asset's last update is more than a day old; `raw_freshness_sensor` evaluates
 them. An ingestion asset's update time is its materialization time, or the
 `dagster/last_updated_timestamp` it reports (the time its newest extract file loaded).
+
+Run-failure alerts. `run_failure_alerts` reports every failed run of this code location
+(its jobs and the asset runs launched from the UI) to the webhook and ops mailbox of
+alerts.py: job, failed steps with their first error line, and the link to the run.
 """
 
 import datetime as dt
@@ -25,8 +29,11 @@ from pathlib import Path
 
 from dagster import (
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
+    DagsterEventType,
     DefaultSensorStatus,
+    RunFailureSensorContext,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -35,9 +42,11 @@ from dagster import (
     build_last_update_freshness_checks,
     build_sensor_for_freshness_checks,
     multi_asset_check,
+    run_failure_sensor,
     sensor,
 )
 
+from .alerts import AlertDeliveryError, deliver, failure_report
 from .ingest import configured_objects
 from .ingest.readers import discover
 from .jobs import nightly_job
@@ -107,6 +116,11 @@ def landing_zone_sensor(context: SensorEvaluationContext, landing: LandingZone):
 
 
 RAW_KEYS = [AssetKey(["raw", obj.name]) for obj in configured_objects()]
+FRESHNESS_DESCRIPTION = (
+    "Warns when no extract of this object has loaded for more than a day (the time its newest file "
+    "loaded, or the asset's last materialization): the nightly delivery is late or stopped. A warning: "
+    "nothing fails, the marts are built from what is there."
+)
 
 
 def _raw_freshness_checks():
@@ -123,8 +137,12 @@ def _raw_freshness_checks():
         (built,) = build_last_update_freshness_checks(
             assets=RAW_KEYS, lower_bound_delta=FRESHNESS_WINDOW, severity=AssetCheckSeverity.WARN
         )
-    # The specs keep the freshness parameters build_sensor_for_freshness_checks looks for.
-    return [multi_asset_check(specs=list(built.check_specs), can_subset=True, name="raw_freshness_checks",
+    # The specs keep the freshness parameters build_sensor_for_freshness_checks looks for;
+    # only Dagster's description ("Evaluates freshness for targeted asset.") is replaced.
+    specs = [AssetCheckSpec(spec.name, asset=spec.asset_key, description=FRESHNESS_DESCRIPTION,
+                            additional_deps=spec.additional_deps, blocking=spec.blocking, metadata=spec.metadata)
+             for spec in built.check_specs]
+    return [multi_asset_check(specs=specs, can_subset=True, name="raw_freshness_checks",
                               pool=WRITER_POOL)(built.op.compute_fn.decorated_fn)]
 
 
@@ -139,4 +157,36 @@ with warnings.catch_warnings():
         default_status=_default_sensor_status(),
     )
 
-SENSORS = [landing_zone_sensor, raw_freshness_sensor]
+
+@run_failure_sensor(
+    name="run_failure_alerts",
+    # No monitored_jobs: every run of this code location, the three jobs and the asset
+    # runs started from the UI alike; runs of other code locations are theirs to report.
+    monitor_all_code_locations=False,
+    default_status=_default_sensor_status(),
+    description="Posts each failed run (job, failed steps with their first error line, link) to "
+    "COACHING_ALERT_WEBHOOK_URL and mails it to the ops addresses when COACHING_SMTP_URL is set.",
+)
+def run_failure_alerts(context: RunFailureSensorContext):
+    run, instance = context.dagster_run, context.instance
+    steps = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+    report = failure_report(instance.get_run_record_by_id(run.run_id) or run, [context.failure_event, *steps])
+    done = deliver(report)
+    for note in done.notes:
+        context.log.info(f"run {run.run_id}: {note}")
+    if not (done.webhook or done.mailed_to or done.errors):
+        # Not an error: a development instance has no channel. Said once per failed run.
+        context.log.warning(f"run {run.run_id} of {run.job_name} failed; no alert channel is configured "
+                            "(COACHING_ALERT_WEBHOOK_URL, or COACHING_SMTP_URL with ops addresses)")
+        return
+    context.log.info(f"run {run.run_id} of {run.job_name} failed: {done.summary()}")
+    if done.errors:
+        # Raising marks this tick failed with the reason in the UI (Automation > sensor), the
+        # one place ops look when an alert never came. Dagster still moves the sensor's cursor
+        # past the run (a run status sensor's side effects are not repeated), so the channel
+        # that worked does not send the alert twice; a failed channel is not retried.
+        raise AlertDeliveryError(f"the alert for run {run.run_id} ({run.job_name}) was not delivered everywhere: "
+                                 f"{'; '.join(done.errors)} (done: {done.summary()})")
+
+
+SENSORS = [landing_zone_sensor, raw_freshness_sensor, run_failure_alerts]
