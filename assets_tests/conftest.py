@@ -2,14 +2,20 @@
 once per test session; tests that change a warehouse work on a copy of it."""
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
+from dagster import DagsterInstance
 
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.generate import generate_landing_zone
+from coaching_pipeline.instance import write_instance_config
 from coaching_pipeline.ingest import configured_objects, loader
 
+from .landing import write_small_landing
 from .warehouse import dbt
 
 SAMPLE_AS_OF = dt.date(2026, 11, 13)
@@ -44,3 +50,28 @@ def sample_copy(sample_built, tmp_path):
     copy.parent.mkdir()
     shutil.copy(warehouse, copy)
     return landing, copy
+
+
+@pytest.fixture(scope="session")
+def coaching_run(tmp_path_factory):
+    """(test_pipeline, test_ops_runbook: both in the xdist group "pipeline", so it runs once.)
+    One `coaching run` end to end on the small landing zone plus a broken extract, into a
+    warehouse with an odd name, its Dagster instance in a temporary DAGSTER_HOME (as `make
+    run` keeps it for the UI): (process, warehouse, output folder, events by job name)."""
+    root = tmp_path_factory.mktemp("pipeline")
+    landing = write_small_landing(root / "landing")
+    (landing / "crm" / "Opportunity__broken.csv").write_text("Id,Name\n006X,No owner column\n")
+    warehouse = root / "any dir" / "my.warehouse.v2.duckdb"
+    home = root / "dagster_home"
+    write_instance_config(home, {})  # as `make setup` writes it (local SQLite, no onboarding modal)
+    proc = subprocess.run(
+        [sys.executable, "-m", "coaching_pipeline.cli", "run", "--landing", str(landing),
+         "--warehouse", str(warehouse), "--as-of", "2025-01-31", "--output", str(root / "out")],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "DAGSTER_HOME": str(home)},
+    )
+    events = {}
+    with DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.get_run_records():
+            run = record.dagster_run
+            events[run.job_name] = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
+    return proc, warehouse, root / "out", events

@@ -1,18 +1,12 @@
 """The raw and staging assets materialized by Dagster with the real dbt project, and the
-`coaching run` command end to end on a small hand-written landing zone."""
-
-import os
-import subprocess
-import sys
+`coaching run` command end to end on a small hand-written landing zone (the session
+fixture `coaching_run`, conftest.py)."""
 
 import pytest
-from dagster import DagsterInstance
 
 from coaching_pipeline.db import open_warehouse
 
-from .landing import write_small_landing
-
-# The module fixture builds once: its tests stay on one pytest-xdist worker.
+# The session fixture runs once per worker: its tests (and test_ops_runbook's) stay on one.
 pytestmark = pytest.mark.xdist_group("pipeline")
 
 STAGING_ROWS = {
@@ -39,30 +33,6 @@ STAGING_ROWS = {
     "stg_gong__scorecard_answers": 1,
     "stg_activity__activities": 2,
 }
-
-
-@pytest.fixture(scope="module")
-def coaching_run(tmp_path_factory):
-    """One `coaching run` end to end on the small landing zone plus a broken extract, into a
-    warehouse with an odd name, its Dagster instance in a temporary DAGSTER_HOME (as `make
-    run` keeps it for the UI): (process, warehouse, output folder, events by job name)."""
-    root = tmp_path_factory.mktemp("pipeline")
-    landing = write_small_landing(root / "landing")
-    (landing / "crm" / "Opportunity__broken.csv").write_text("Id,Name\n006X,No owner column\n")
-    warehouse = root / "any dir" / "my.warehouse.v2.duckdb"
-    home = root / "dagster_home"
-    home.mkdir()
-    proc = subprocess.run(
-        [sys.executable, "-m", "coaching_pipeline.cli", "run", "--landing", str(landing),
-         "--warehouse", str(warehouse), "--as-of", "2025-01-31", "--output", str(root / "out")],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "DAGSTER_HOME": str(home)},
-    )
-    events = {}
-    with DagsterInstance.from_config(str(home)) as instance:
-        for record in instance.get_run_records():
-            run = record.dagster_run
-            events[run.job_name] = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
-    return proc, warehouse, root / "out", events
 
 
 def materializations(events) -> dict:
