@@ -12,8 +12,8 @@ from dagster import DagsterInstance
 
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.generate import generate_landing_zone
-from coaching_pipeline.instance import write_instance_config
 from coaching_pipeline.ingest import configured_objects, loader
+from coaching_pipeline.instance import write_instance_config
 
 from .landing import write_small_landing
 from .warehouse import dbt
