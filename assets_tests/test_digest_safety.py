@@ -22,7 +22,7 @@ from coaching_pipeline.people_text import clean
 from coaching_pipeline.safe_paths import path_inside, safe_id, safe_slug
 
 from . import test_digests
-from .test_digests import AI_ENV, ai_env, manifest, render, rep_sources
+from .test_digests import AI_ENV, ai_env, document_text, manifest, render, rep_sources
 
 pytestmark = pytest.mark.xdist_group("sample")
 
@@ -212,9 +212,9 @@ def test_an_id_with_dot_dot_slash_writes_inside_the_month_folder(hostile):
     for p in folder.rglob("*"):
         assert p.resolve().is_relative_to(folder.resolve()), p
     mallory = sorted(d["path"] for d in m["documents"] if d["recipient_id"] == HOSTILE_ID)
-    assert mallory == ["rep/mallory-evil-evil-c6a99028.html", "rep/mallory-evil-evil-c6a99028.md"]
+    assert mallory == [f"rep/mallory-evil-evil-c6a99028.{ext}" for ext in ("eml", "html", "md")]
     boss = sorted(d["path"] for d in m["documents"] if d["recipient_id"] == hostile["manager_id"])
-    assert boss == [f"manager/ops-boss-{hostile['manager_id']}.html", f"manager/ops-boss-{hostile['manager_id']}.md"]
+    assert boss == [f"manager/ops-boss-{hostile['manager_id']}.{ext}" for ext in ("eml", "html", "md")]
     assert [str(p.relative_to(out)) for p in out.iterdir()] == ["digests"]
     assert sorted(p.name for p in (out / "digests").iterdir()) == ["2026-10"]  # no leftover tmp folder
     assert _tree(root, (out, hostile["warehouse"].parent)) == hostile["before"]  # nothing outside changed
@@ -223,13 +223,14 @@ def test_an_id_with_dot_dot_slash_writes_inside_the_month_folder(hostile):
 def test_a_name_with_bidi_and_nul_characters_reaches_no_digest(hostile):
     folder = hostile["folder"]
     m = manifest(folder)
-    [html_path, md_path] = sorted(d["path"] for d in m["documents"] if d["recipient_id"] == hostile["bidi_id"])
+    [eml_path, html_path, md_path] = sorted(d["path"] for d in m["documents"] if d["recipient_id"] == hostile["bidi_id"])
     assert html_path == f"rep/sam-evil-jones-{hostile['bidi_id']}.html"
+    assert "Sam Evil Jones" in document_text(folder / eml_path)
     page, markdown = (folder / html_path).read_text(), (folder / md_path).read_text()
     assert "Sam Evil Jones" in page and "Sam Evil Jones" in markdown
     for p in folder.rglob("*"):
         if p.is_file():
-            text = p.read_text(encoding="utf-8")
+            text = document_text(p)  # an .eml decoded: its parts are quoted-printable
             assert "\u202e" not in text and "\x00" not in text, p
     assert {d["recipient_name"] for d in m["documents"] if d["recipient_id"] == hostile["bidi_id"]} == {
         "Sam Evil Jones"}

@@ -7,6 +7,8 @@ by markup to prove it is escaped. The AI narrative runs against a real HTTP serv
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import html
 import json
@@ -68,6 +70,16 @@ def render(warehouse: Path, output: Path):
 
 def manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
+
+
+def document_text(path: Path, subtype: str | None = None) -> str:
+    """What a document says: the file's text, or for an .eml its text parts decoded (the
+    plain Markdown, then the HTML; only the text/`subtype` part if given)."""
+    if path.suffix != ".eml":
+        return path.read_text(encoding="utf-8")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    return "\n".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+                     and subtype in (None, part.get_content_subtype()))
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -161,9 +173,10 @@ def test_the_samples_digests_render(sample):
     assert m["data_as_of"] == "2026-11-13"
     roles = [(d["role"], d["format"]) for d in m["documents"]]
     # every seller of the sample (40), every manager with sellers (5), both SLMs with escalations
-    assert roles.count(("rep", "html")) == roles.count(("rep", "md")) == 40
-    assert roles.count(("manager", "html")) == roles.count(("manager", "md")) == 5
-    assert roles.count(("slm", "html")) == roles.count(("slm", "md")) == 2
+    assert roles.count(("rep", "html")) == roles.count(("rep", "md")) == roles.count(("rep", "eml")) == 40
+    assert roles.count(("manager", "html")) == roles.count(("manager", "md")) == roles.count(("manager", "eml")) == 5
+    assert roles.count(("slm", "html")) == roles.count(("slm", "md")) == roles.count(("slm", "eml")) == 2
+    assert len(roles) == 3 * 47
     assert metadata["rep_digests"] == 40 and metadata["manager_digests"] == 5 and metadata["slm_notices"] == 2
     for entry in m["documents"]:
         data = (folder / entry["path"]).read_bytes()
@@ -240,9 +253,9 @@ def test_a_rep_sees_approved_and_modified_recommendations_never_dismissed_ones(s
 def test_no_rep_digest_mentions_another_rep(sample):
     folder, sellers = sample["folder"], sample["sellers"]
     reps = [d for d in manifest(folder)["documents"] if d["role"] == "rep"]
-    assert len(reps) == 80
+    assert len(reps) == 120  # html, md and eml of 40 reps
     for entry in reps:
-        text = (folder / entry["path"]).read_text()
+        text = document_text(folder / entry["path"])
         assert sellers[entry["recipient_id"]] in html.unescape(text).replace("\\", "")
         own_contacts = sample["contacts"].get(entry["recipient_id"], set())
         for other_id, name in sellers.items():
@@ -269,8 +282,8 @@ def test_crm_and_call_text_is_escaped(sample):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script" not in shown
     assert "&lt;img src=x onerror=alert(2)&gt;" in shown and "<img" not in shown
     assert "&lt;b&gt;this week&lt;/b&gt; &amp; report back" in rep_doc(folder, sample["other_rep"])
-    for path in folder.rglob("*.html"):
-        assert "<script" not in path.read_text()
+    for path in [*folder.rglob("*.html"), *folder.rglob("*.eml")]:
+        assert "<script" not in document_text(path, "html")
 
 
 def test_rendering_a_month_again_gives_byte_identical_files(sample):
@@ -283,6 +296,7 @@ def test_rendering_a_month_again_gives_byte_identical_files(sample):
         again, _ = render(sample["warehouse"], sample["root"] / "out")
     after = files(again)
     assert before.keys() == after.keys()
+    assert sum(name.endswith(".eml") for name in before) == 47  # the email variants, PNGs redrawn, too
     changed = [k for k in before if before[k] != after[k]]
     assert changed == ["render.json"]  # only the sidecar carries the render time
 

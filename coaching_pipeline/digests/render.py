@@ -1,24 +1,28 @@
 """Rendering a month's digests: Jinja2 templates to self-contained HTML (CSS inlined into
-style attributes, charts as inline SVG) and Markdown, written to
-<output>/digests/YYYY-MM/ with a manifest.
+style attributes, charts as inline SVG), Markdown, and the email variant of both (.eml:
+charts as inline PNG parts, digests/email.py), written to <output>/digests/YYYY-MM/ with a
+manifest.
 
 Layout of a month's folder (replaced as a whole, atomically, at each render, so a document
 of a seller who left never lingers and a reader never sees half a render):
 
-    manifest.json      one entry per document: path, document, format, recipient, role,
-                       sha256, bytes, narrative source; no timestamp (identical on re-render)
+    manifest.json      one entry per file: path, document, format (html, md, eml),
+                       recipient, role, sha256, bytes, narrative source; no timestamp
+                       (identical on re-render)
     render.json        the sidecar of this render: rendered_at (UTC), duration, narrative
                        usage (API requests, cache hits, tokens, fallbacks); changes every run
-    rep/<name>-<user id>.html|.md
-    manager/<name>-<user id>.html|.md
-    slm/<name>-<user id>.html|.md
+    rep/<name>-<user id>.html|.md|.eml
+    manager/<name>-<user id>.html|.md|.eml
+    slm/<name>-<user id>.html|.md|.eml
 
 <name> is the person's name slugged, <user id> the id as delivered when it is a plain one,
 else slugged and hashed (coaching_pipeline.safe_paths); every path is checked to resolve
 inside the month's folder before anything is written.
 
 Every other byte depends only on the warehouse's content, so re-rendering the same month
-on the same data gives byte-identical documents and manifest.
+on the same data gives byte-identical documents and manifest. The sent log of
+`coaching send` (digests/delivery.py) lives beside the month folders, not in one, since a
+render replaces the folder.
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ import css_inline
 import duckdb
 import jinja2
 
-from ..config import PACKAGE_DIR, Settings
+from ..config import PACKAGE_DIR, Settings, settings
 from ..people_text import clean, md_escape
 from ..safe_paths import path_inside, safe_id, safe_slug
 from . import charts, defaults
+from . import email as email_variant
 from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather
 from .narrative import NarrativeConfig, NarrativeStats, Narrator
 
@@ -131,6 +136,7 @@ class RenderResult:
     seconds: float
 
     def count(self, role: str) -> int:
+        """Documents of `role` (counted by their HTML file; each also has .md and .eml)."""
         return sum(1 for d in self.documents if d.role == role and d.format == "html")
 
 
@@ -171,8 +177,9 @@ class _Writer:
         self.root = root
         self.documents: list[Document] = []
 
-    def write(self, rel: str, text: str, *, document: str, person: dict, role: str, narrative: str | None) -> None:
-        data = text.encode("utf-8")
+    def write(self, rel: str, text: str | bytes, *, document: str, person: dict, role: str,
+              narrative: str | None) -> None:
+        data = text.encode("utf-8") if isinstance(text, str) else text
         path = path_inside(self.root, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -216,31 +223,35 @@ def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str |
     tmp.mkdir()
     writer = _Writer(tmp)
     narrator = Narrator(con, narrative)
+    subjects = (config or settings()).delivery.subjects
+
+    def emit(base: str, kind: str, ctx: dict, figures: dict, **meta) -> None:
+        """One document's three files. The email HTML is the same template rendered again
+        with the charts as cid: images; the PNGs were drawn with the SVGs (charts.py)."""
+        html_text = _html(html_env, f"{kind}.html.j2", charts=figures, **ctx)
+        md_text = tidy_markdown(md_env.get_template(f"{kind}.md.j2").render(**ctx))
+        images = email_variant.inline_images(figures)
+        mail_html = _html(html_env, f"{kind}.html.j2", charts=images, **ctx) if figures else html_text
+        eml = email_variant.message(subject=email_variant.subject(subjects[meta["document"]], month.label),
+                                    document=meta["document"], month_key=month.key, text=md_text,
+                                    html=mail_html, images=images)
+        for ext, data in ((".html", html_text), (".md", md_text), (".eml", eml)):
+            writer.write(base + ext, data, **meta)
+
     common = {"as_of_text": day_text(content.as_of), "currency": content.currency, "strength_min": f"{defaults.STRENGTH_MIN_SCORE:g}",
               "legends": _legends()}
     try:
         for d in content.reps:
             n = narrator.narrative(d)
-            base = _base("rep", d.rep)
             ctx = {**common, "d": d, "n": n, "role_name": ROLE_NAMES.get(d.rep["role"], d.rep["role"] or "Seller")}
-            writer.write(base + ".html", _html(html_env, "rep.html.j2", charts=_rep_charts(d), **ctx),
-                         document="rep_digest", person=d.rep, role="rep", narrative=n.source)
-            writer.write(base + ".md", tidy_markdown(md_env.get_template("rep.md.j2").render(**ctx)),
-                         document="rep_digest", person=d.rep, role="rep", narrative=n.source)
+            emit(_base("rep", d.rep), "rep", ctx, _rep_charts(d), document="rep_digest", person=d.rep, role="rep",
+                 narrative=n.source)
         for d in content.managers:
-            base = _base("manager", d.manager)
-            ctx = {**common, "d": d}
-            writer.write(base + ".html", _html(html_env, "manager.html.j2", charts=_manager_charts(d), **ctx),
-                         document="manager_digest", person=d.manager, role="manager", narrative=None)
-            writer.write(base + ".md", tidy_markdown(md_env.get_template("manager.md.j2").render(**ctx)),
-                         document="manager_digest", person=d.manager, role="manager", narrative=None)
+            emit(_base("manager", d.manager), "manager", {**common, "d": d}, _manager_charts(d),
+                 document="manager_digest", person=d.manager, role="manager", narrative=None)
         for d in content.slms:
-            base = _base("slm", d.slm)
-            ctx = {**common, "d": d}
-            writer.write(base + ".html", _html(html_env, "slm.html.j2", **ctx),
-                         document="slm_notice", person=d.slm, role="slm", narrative=None)
-            writer.write(base + ".md", tidy_markdown(md_env.get_template("slm.md.j2").render(**ctx)),
-                         document="slm_notice", person=d.slm, role="slm", narrative=None)
+            emit(_base("slm", d.slm), "slm", {**common, "d": d}, {},
+                 document="slm_notice", person=d.slm, role="slm", narrative=None)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
