@@ -68,7 +68,8 @@ class SmtpSink:
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user \
             and auth_data.password.decode() == self.password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers the failure itself (535), else the client waits
+        return AuthResult(success=ok, handled=False)
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -300,6 +301,39 @@ def state_purge(after, dry_run, by, warehouse):
         click.echo(line)
 
 # --- end of coaching state repair ------------------------------------------------------------
+
+
+# --- digest delivery (digests/delivery.py) ---------------------------------------------------
+
+
+def _month(_ctx, _param, value):
+    if value is None or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"{value!r} is not a month (YYYY-MM)")
+    return value
+
+
+@main.command()
+@click.option("--month", required=True, callback=_month, help="The rendered month to mail (YYYY-MM).")
+@click.option("--dry-run", is_flag=True, help="List what would be sent; send nothing, record nothing.")
+@click.option("--output", help="Output folder [env COACHING_OUTPUT_DIR; default data/output].")
+def send(month, dry_run, output):
+    """Mail the month's digests to their recipients over SMTP (COACHING_SMTP_URL, COACHING_MAIL_FROM),
+    each document once per recipient (sent log: <output>/digests/sent-log.jsonl). Exit code 1
+    when a message failed; the next send retries it."""
+    from .config import settings
+    from .digests.delivery import send_month
+    from .mail import smtp_server
+
+    # the output folder as every command resolves it (config.resolve_paths), without the
+    # warehouse and as_of checks that command has no use for
+    out = Path(output or os.environ.get("COACHING_OUTPUT_DIR") or "data/output").expanduser().resolve()
+    server = smtp_server()
+    result = send_month(out, month, server, settings().delivery.smtp_timeout_seconds, dry_run=dry_run,
+                        echo=click.echo)
+    click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+# --- end of digest delivery ------------------------------------------------------------------
 
 
 if __name__ == "__main__":
