@@ -54,7 +54,8 @@ def test_the_code_location_has_the_three_jobs_each_with_its_schedule():
         "weekly_coaching_schedule": "weekly_coaching_job",
         "monthly_digests_schedule": "monthly_digests_job",
     }
-    assert job_keys("monthly_digests_job") == {"digests/monthly_digests"}
+    # rendered, then mailed when SMTP is configured
+    assert job_keys("monthly_digests_job") == {"digests/monthly_digests", "digests/digest_delivery"}
 
 
 def test_the_nightly_job_ingests_builds_flags_and_publishes():

@@ -7,7 +7,7 @@ from dagster import Definitions, in_process_executor
 
 from .assets.coaching import daily_flags, weekly_coaching
 from .assets.dbt import dbt_models
-from .assets.digests import monthly_digests
+from .assets.digests import digest_delivery, monthly_digests
 from .assets.ingest import ingest_assets
 from .assets.landing import extract_files
 from .assets.publish import published_marts
@@ -21,7 +21,8 @@ from .sensors import SENSORS, raw_freshness_checks
 
 def build_definitions(paths: RunPaths) -> Definitions:
     return Definitions(
-        assets=[extract_files, *ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests],
+        assets=[extract_files, *ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests,
+                digest_delivery],
         asset_checks=raw_freshness_checks,
         jobs=JOBS,
         schedules=SCHEDULES,

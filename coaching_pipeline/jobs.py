@@ -4,7 +4,7 @@
 |---|---|---|
 | `nightly` | ingestion (raw), the dbt build (staging, intermediate, marts, with dbt tests), daily flags, publish | none |
 | `weekly_coaching_job` | skill assessment, coaching log, escalations of one week, then publish | weekly, keyed by the Monday |
-| `monthly_digests_job` | the digests of one month (coaching_pipeline/assets/digests.py) | monthly |
+| `monthly_digests_job` | the digests of one month, then their mail when SMTP is set (coaching_pipeline/assets/digests.py) | monthly |
 
 Every asset of these jobs is in the `duckdb_writer` pool, whose limit is 1 with run
 granularity (dagster.yaml): the run queue starts one of these runs at a time, so the DuckDB
@@ -14,7 +14,7 @@ warehouse, which allows one writing process, never sees two runs interleave.
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
 from .assets.coaching import DAILY_FLAGS, weekly_coaching
-from .assets.digests import monthly_digests
+from .assets.digests import digest_delivery, monthly_digests
 from .assets.publish import PUBLISHED_MARTS
 from .ingest import configured_objects
 
@@ -51,11 +51,12 @@ weekly_coaching_job = define_asset_job(
 )
 
 
-# The digests of one month (the month partition is the month rendered).
+# The digests of one month (the month partition is the month rendered), then the mail.
 monthly_digests_job = define_asset_job(
     MONTHLY,
-    selection=AssetSelection.assets(monthly_digests),
-    description="Render the monthly rep digests, manager digests and SLM notices for one month.",
+    selection=AssetSelection.assets(monthly_digests, digest_delivery),
+    description="Render the monthly rep digests, manager digests and SLM notices for one month; mail them "
+    "when COACHING_SMTP_URL is set.",
 )
 
 

@@ -4,7 +4,8 @@ Order: the nightly job (ingest, dbt build, daily flags, publish); then the weekl
 job for the week containing as_of, preceded on a new install (empty coaching history) by the
 configured number of weeks before it, oldest first, so coaching starts with a history; then
 the monthly digests of the last complete month before as_of (the month the first-business-day
-schedule would render; as_of's own month when as_of is its last day).
+schedule would render; as_of's own month when as_of is its last day), rendered but not
+mailed (`coaching send` mails them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dagster import AssetCheckSeverity, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from . import partitions, preflight, run_lock
+from .assets.digests import MONTHLY_DIGESTS
 from .assets.publish import REJECTED_FILES
 from .config import RunPaths, settings
 from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
@@ -122,9 +124,11 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
                 tags={ASSET_PARTITION_RANGE_START_TAG: weeks[0].isoformat(),
                       ASSET_PARTITION_RANGE_END_TAG: weeks[-1].isoformat()}))
             if results[-1].success:
+                # Rendered, not mailed: `coaching run` is run again and again while setting
+                # up; mail goes with `coaching send` or the monthly schedule.
                 results.append(defs.resolve_job_def(MONTHLY).execute_in_process(
                     instance=instance, raise_on_error=False, run_config=quiet,
-                    partition_key=digest_month(as_of).isoformat()))
+                    partition_key=digest_month(as_of).isoformat(), asset_selection=[MONTHLY_DIGESTS]))
 
     evaluations = [
         e.event_specific_data for r in results for e in r.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
@@ -145,7 +149,8 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
             if event.is_step_materialization and event.asset_key.path[-1] == "monthly_digests":
                 meta = event.event_specific_data.materialization.metadata
                 echo(f"Digests: {meta['files'].value} files in {meta['directory'].value} "
-                     f"(narrative: {meta['narrative_ai'].value} AI, {meta['narrative_template'].value} template)")
+                     f"(narrative: {meta['narrative_ai'].value} AI, {meta['narrative_template'].value} template); "
+                     f"not mailed: coaching send --month {meta['months'].value}")
     for check in warnings:
         echo(f"warning {check.asset_key.to_user_string()}:{check.check_name}")
     for check in failed_checks:

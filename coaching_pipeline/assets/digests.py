@@ -1,13 +1,24 @@
-"""The monthly digests asset: one partition per month, rendering that month's rep digests,
-manager digests and SLM notices (coaching contract, "Monthly digests") into
-<output_dir>/digests/YYYY-MM/ with a manifest. It writes the warehouse (the AI narrative's
-cache, coaching.llm_cache), so it runs in the single-writer pool."""
+"""The monthly digests assets, one partition per month.
+
+`monthly_digests` renders that month's rep digests, manager digests and SLM notices
+(coaching contract, "Monthly digests") into <output_dir>/digests/YYYY-MM/ with a manifest.
+It writes the warehouse (the AI narrative's cache, coaching.llm_cache), so it runs in the
+single-writer pool.
+
+`digest_delivery` then mails them (coaching contract, "Delivery"; digests/delivery.py)
+when COACHING_SMTP_URL is set: the monthly schedule sends after rendering. Without SMTP it
+materializes nothing and says so. A recipient the server refused fails the step (and the
+run, which the run-failure sensor reports) after the others went; the sent log keeps a
+re-execution from mailing anyone twice.
+"""
 
 from collections import Counter
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     BackfillPolicy,
     Failure,
     MaterializeResult,
@@ -15,13 +26,17 @@ from dagster import (
     asset,
 )
 
+from ..config import settings
 from ..digests import Month, render_month
 from ..digests.content import has_marts
+from ..digests.delivery import send_month
+from ..mail import SMTP_URL_VAR, smtp_server
 from ..partitions import MONTHLY_PARTITIONS, requested_keys
 from ..resources import WRITER_POOL, RunSettings, Warehouse
 from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 
 MONTHLY_DIGESTS = AssetKey(["digests", "monthly_digests"])
+DIGEST_DELIVERY = AssetKey(["digests", "digest_delivery"])
 
 _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
     AssetKey(["marts", name])
@@ -38,8 +53,8 @@ _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
     pool=WRITER_POOL,
     kinds={"html", "markdown", "anthropic"},
     description="Monthly rep digests, manager digests and SLM notices: self-contained HTML (inline CSS, "
-    "SVG charts) and Markdown in <output>/digests/YYYY-MM/ with a manifest; AI narrative when "
-    "ANTHROPIC_API_KEY is set, else the deterministic template.",
+    "SVG charts), Markdown and an email variant (.eml, PNG charts inline) in <output>/digests/YYYY-MM/ "
+    "with a manifest; AI narrative when ANTHROPIC_API_KEY is set, else the deterministic template.",
 )
 def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
     # A backfill of several months is one run (BackfillPolicy.single_run), month by month.
@@ -80,3 +95,50 @@ def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "llm_output_tokens": sum(n.output_tokens for n in stats),
         }
     )
+
+
+@asset(
+    key=DIGEST_DELIVERY,
+    deps=[MONTHLY_DIGESTS],
+    partitions_def=MONTHLY_PARTITIONS,
+    backfill_policy=BackfillPolicy.single_run(),
+    group_name="digests",
+    # It writes no warehouse, but shares the pool like every node of the location, so a
+    # month is never mailed while the next run re-renders its folder.
+    pool=WRITER_POOL,
+    kinds={"email"},
+    output_required=False,
+    description="Mails the month's digests to their recipients over SMTP (COACHING_SMTP_URL, "
+    "COACHING_MAIL_FROM), never twice the same document to the same person (<output>/digests/sent-log.jsonl). "
+    "Without COACHING_SMTP_URL it sends nothing and records no materialization.",
+)
+def digest_delivery(context: AssetExecutionContext, run: RunSettings):
+    server = smtp_server()
+    months = [Month.of(key) for key in sorted(requested_keys(context, MONTHLY_PARTITIONS))]
+    if server is None:
+        context.log.info(f"{SMTP_URL_VAR} is not set: the digests are not mailed "
+                         f"(later: coaching send --month {months[-1].key})")
+        return
+    results = [send_month(run.output_dir, m.key, server, settings().delivery.smtp_timeout_seconds,
+                          echo=context.log.info) for m in months]
+    for result in results:
+        context.log.info(result.summary())
+    failed = [f"{item}: {why}" for r in results for item, why in r.failed]
+    metadata = {
+        "months": ", ".join(m.key for m in months),
+        "smtp_server": str(server),
+        "sent": sum(len(r.sent) for r in results),
+        "failed": len(failed),
+        "already_sent": sum(len(r.plan.already_sent) for r in results),
+        "skipped_no_address": sum(len(r.plan.skipped) for r in results),
+        "sent_log": MetadataValue.path(str(Path(run.output_dir) / "digests" / "sent-log.jsonl")),
+    }
+    if failed:
+        # What went is recorded (the asset did deliver it); the run must still end red.
+        for month in months:
+            yield AssetMaterialization(asset_key=DIGEST_DELIVERY, metadata=metadata, partition=month.start.isoformat())
+        raise Failure(description=f"{len(failed)} digest{'s' if len(failed) != 1 else ''} not delivered: "
+                      + "; ".join(failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+                      + ". The others were sent; run again (or coaching send) to retry these.",
+                      metadata={"failed": MetadataValue.md("\n".join(f"- {f}" for f in failed))})
+    yield MaterializeResult(metadata=metadata)
