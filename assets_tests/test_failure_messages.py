@@ -147,19 +147,23 @@ def test_a_step_failing_outside_the_warehouse_resource_is_summarized_by_its_caus
     assert failure_lines([result]) == ["  step boom failed: ValueError: boom: x"]
 
 
+@resource
+def broken(_):
+    raise ValueError("no such folder: /x")
+
+
+@op(required_resource_keys={"broken"})
+def uses():
+    pass
+
+
+@job(resource_defs={"broken": broken})
+def needs_broken():
+    """A run that fails before any step: its resource cannot start (test_ops_alerts too)."""
+    uses()
+
+
 def test_a_run_failing_before_its_steps_is_summarized_by_its_cause():
-    @resource
-    def broken(_):
-        raise ValueError("no such folder: /x")
-
-    @op(required_resource_keys={"broken"})
-    def uses():
-        pass
-
-    @job(resource_defs={"broken": broken})
-    def needs_broken():
-        uses()
-
     result = needs_broken.execute_in_process(raise_on_error=False)
     assert failure_lines([result]) == ["  run needs_broken failed: ValueError: no such folder: /x"]
 

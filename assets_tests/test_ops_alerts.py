@@ -18,9 +18,6 @@ from dagster import (
     DagsterInstance,
     build_run_status_sensor_context,
     build_sensor_context,
-    job,
-    op,
-    resource,
 )
 from dagster._core.events import JobFailureData
 from dagster._core.execution.plan.handle import StepHandle
@@ -42,6 +39,7 @@ from coaching_pipeline.sensors import run_failure_alerts
 
 from .landing import write_small_landing
 from .smtp import SmtpSink
+from .test_failure_messages import needs_broken
 
 AS_OF = "2025-01-31"
 TOKEN_PATH = "/services/T0001/B0002/s3cr3t-t0ken"
@@ -259,18 +257,6 @@ def test_as_the_daemon_evaluates_it_a_delivery_error_fails_the_tick_once_and_is_
 
 
 def test_a_run_failing_before_any_step_is_reported_with_its_own_error(webhook, monkeypatch):
-    @resource
-    def broken(_):
-        raise ValueError("no such folder: /x")
-
-    @op(required_resource_keys={"broken"})
-    def uses():
-        pass
-
-    @job(resource_defs={"broken": broken})
-    def needs_broken():
-        uses()
-
     configure(monkeypatch, webhook)
     with DagsterInstance.ephemeral() as instance:
         result = needs_broken.execute_in_process(instance=instance, raise_on_error=False)

@@ -13,13 +13,9 @@ COACHING_UPDATE_RUNBOOK=1, copied to docs/runbook/ where README.md shows them.
 5. the automation page listing the run-failure sensor.
 """
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,8 +25,9 @@ from coaching_pipeline.config import REPO_ROOT, resolve_paths
 from coaching_pipeline.definitions import build_definitions
 
 from .browser import rendered_dom, screenshot
+from .dagster_server import serving
 from .test_failure_messages import held, locked_line
-from .test_ops_ui import LOCATIONS, free_port, graphql, missing_from_page
+from .test_ops_ui import missing_from_page
 
 pytestmark = pytest.mark.xdist_group("pipeline")  # the coaching_run fixture's worker
 
@@ -41,42 +38,16 @@ WARN_CHECK = "relationships_stg_salesforce__opportunities_owner_id__user_id__ref
 
 @pytest.fixture(scope="module")
 def ui(coaching_run):
-    """dagster-webserver on a free port over the coaching_run fixture's instance."""
+    """dagster-webserver (no daemon needed) over the coaching_run fixture's instance."""
     _, warehouse, out, _ = coaching_run
     root = warehouse.parent.parent
     home, landing = root / "dagster_home", root / "landing"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_PG_", "COACHING_"))}
     env.update(DAGSTER_HOME=str(home), COACHING_LANDING_DIR=str(landing), COACHING_WAREHOUSE=str(warehouse),
                COACHING_OUTPUT_DIR=str(out))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = root / "dagster-webserver.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-             "-w", "workspace.yaml"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 240
-            while True:
-                assert proc.poll() is None, log_path.read_text()[-3000:]
-                assert time.monotonic() < deadline, "dagster-webserver did not load the code location in time"
-                with contextlib.suppress(OSError):
-                    entries = graphql(base, LOCATIONS)["data"]["workspaceOrError"]["locationEntries"]
-                    if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                        break
-                time.sleep(1)
-            yield base, home, landing, warehouse, out
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    command = [str(Path(sys.executable).parent / "dagster-webserver")]
+    with serving(command, env, root / "dagster-webserver.log") as (base, _entries):
+        yield base, home, landing, warehouse, out
 
 
 def keep(url: str, name: str) -> Path:

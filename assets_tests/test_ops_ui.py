@@ -3,16 +3,9 @@ instance written by coaching_pipeline.instance in a temp DAGSTER_HOME), opened i
 Chromium. The asset graph shows the layer groups, the jobs page the three jobs, the
 automation page the schedules and sensors. Screenshots are kept in test-artifacts/."""
 
-import contextlib
-import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,29 +14,13 @@ from coaching_pipeline.config import REPO_ROOT
 from coaching_pipeline.instance import write_instance_config
 
 from .browser import rendered_dom, screenshot
+from .dagster_server import serving
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 GROUPS = ("raw", "staging", "intermediate", "marts", "coaching", "digests", "publish")
 JOBS = ("nightly", "weekly_coaching_job", "monthly_digests_job")
 AUTOMATIONS = ("nightly_schedule", "weekly_coaching_schedule", "monthly_digests_schedule", "landing_zone_sensor",
-               "raw_freshness_sensor")
-
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(base: str, query: str) -> dict:
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+               "raw_freshness_sensor", "run_failure_alerts")
 
 
 @pytest.fixture
@@ -55,38 +32,8 @@ def dagster_ui(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_PG_", "COACHING_"))}
     env.update(DAGSTER_HOME=str(home), COACHING_LANDING_DIR=str(root / "landing"),
                COACHING_WAREHOUSE=str(root / "warehouse" / "coaching.duckdb"), COACHING_OUTPUT_DIR=str(root / "out"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (root / "dagster-dev.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            assert proc.poll() is None, (root / "dagster-dev.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "dagster dev did not serve the code location in time"
-            try:
-                entries = graphql(base, LOCATIONS)["data"]["workspaceOrError"]["locationEntries"]
-                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                    break
-            except OSError:
-                pass
-            time.sleep(1)
-        yield base, entries
-    finally:
-        # dagster dev, its webserver, daemon and code server: the process group started here
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        log.close()
+    with serving([str(Path(sys.executable).parent / "dagster"), "dev"], env, root / "dagster-dev.log") as served:
+        yield served
 
 
 def shown(dom: str, text: str) -> bool:
