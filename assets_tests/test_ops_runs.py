@@ -393,11 +393,12 @@ def test_a_failed_run_publishes_nothing_and_names_the_locked_file(tmp_path):
         holder.kill()
         holder.wait()
     assert not result.success
-    failures = [e for e in result.all_events if e.is_step_failure]
-    assert len(failures) == 21  # every ingestion step, each naming the warehouse file it could not lock
-    assert all(str(warehouse) in error_text(e.event_specific_data.error) for e in failures)
+    # the first step finds it held and fails, naming the file; nothing after it starts
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "landing__extract_files"
+    assert str(warehouse) in error_text(failure.event_specific_data.error)
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
-    assert "dbt_models" not in started and "warehouse__published_marts" not in started
+    assert started == {"landing__extract_files"}
     after = (published.stat().st_ino, published.stat().st_mtime_ns, published.read_bytes())
     assert after == before
 
@@ -505,8 +506,9 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "tables_published": 12,
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
-    # the killed run: the 21 ingestion steps; the re-execution: dbt, daily flags, publish
-    assert killed["pg_step_successes"] == {parent: 21, child: 3}
+    # the killed run: the landing-zone step and the 21 ingestion steps; the re-execution:
+    # dbt, daily flags, publish
+    assert killed["pg_step_successes"] == {parent: 22, child: 3}
 
 
 def test_killed_and_reexecuted_run_ends_like_the_uninterrupted_run(killed, uninterrupted):
