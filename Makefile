@@ -12,10 +12,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: setup run test test-deps dev lint bench docs clean
 
-$(INSTALLED): pyproject.toml
+# The sample generator is its own package (sample_generator/), installed beside the product.
+$(INSTALLED): pyproject.toml sample_generator/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./sample_generator
 	@touch $@
 
 # The dbt manifest is parsed once here (and again only when a dbt file changes), so
@@ -57,7 +58,7 @@ bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check coaching_pipeline assets_tests
+	$(BIN)/ruff check coaching_pipeline sample_generator assets_tests
 
 clean:
 	rm -rf data/warehouse data/output data/dagster_home dbt_project/target

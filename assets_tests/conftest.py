@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from coaching_sample_generator import generate_landing_zone
 from dagster import DagsterInstance
 
 from coaching_pipeline.db import open_warehouse
-from coaching_pipeline.generate import generate_landing_zone
 from coaching_pipeline.ingest import configured_objects, loader
 from coaching_pipeline.instance import write_instance_config
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic landing-zone generator (coaching_pipeline.generate).
+"""Tests of the synthetic landing-zone generator (coaching_sample_generator, sample_generator/).
 
 One S landing zone is generated per module; determinism and the scale/seed independence of
 the planted quarantine rows use the internal XS scale (same shape, fewer sellers), as does
@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from coaching_sample_generator import QUARANTINE, SUSPICIOUS, generate_landing_zone
+from coaching_sample_generator.common import ZONES, Calendar
+from coaching_sample_generator.org import SCALES, build_org
 
-from coaching_pipeline.generate import QUARANTINE, SUSPICIOUS, generate_landing_zone
-from coaching_pipeline.generate.common import ZONES, Calendar
-from coaching_pipeline.generate.org import SCALES, build_org
 from coaching_pipeline.ingest.objects import ACTIVITIES, salesforce_objects, to_snake
 
 # The module fixture builds once: its tests stay on one pytest-xdist worker.
@@ -220,6 +220,18 @@ def test_some_objects_use_el_snake_case_naming(zone):
     assert "StageName" in api and "Economic_Buyer__c" in api
 
 
+def test_the_generators_copy_of_to_snake_matches_the_loaders(zone):
+    """The generator imports nothing from the product, so it keeps its own to_snake: the two
+    must name every generated header (and the EL tools' odd shapes) alike."""
+    from coaching_sample_generator.writers import to_snake as generator_to_snake
+
+    root, _ = zone
+    headers = (pl.read_csv(f, n_rows=1, infer_schema=False).columns for f in sorted((root / "crm").glob("*.csv")))
+    names = {c for cols in headers for c in cols}
+    names |= {"StageName", "Economic_Buyer__c", "Pricebook2Id", "_fivetran_deleted", " Id ", "HTTPStatus2xx"}
+    assert {n: generator_to_snake(n) for n in names} == {n: to_snake(n) for n in names}
+
+
 def test_salesforce_ids_and_mixed_formats(zone):
     root, _ = zone
     prefixes = {"User": "005", "UserRole": "00E", "Account": "001", "Contact": "003", "Opportunity": "006",
@@ -367,7 +379,7 @@ def test_planted_quarantine_rows_are_where_the_docstring_says(zone, xs_zones):
     _check_quarantine_rows(root)
     _check_quarantine_rows(xs_zones["c"][0])  # another scale and seed
     assert s["quarantine"] == QUARANTINE
-    import coaching_pipeline.generate as gen
+    import coaching_sample_generator as gen
     for q in QUARANTINE:
         assert q["file"] in gen.__doc__
     # nothing else in the zone would be quarantined for the same reasons
@@ -678,7 +690,7 @@ def test_opportunity_amounts_are_the_usd_value_at_the_close_date_rate(zone):
     assert rows == [6, 7]
     assert [(q["file"], q["row"]) for q in SUSPICIOUS if "CHF" in q["reason"]] == [
         ("crm/Opportunity__zz_late.csv", 6), ("crm/Opportunity__zz_late.csv", 7)]
-    import coaching_pipeline.generate as gen
+    import coaching_sample_generator as gen
     assert "rows 6 and 7 (CurrencyIsoCode CHF" in " ".join(gen.__doc__.split())
 
 

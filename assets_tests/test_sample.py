@@ -37,7 +37,7 @@ EXPECTED_RAW_ROWS = {
     "user_role": 13,
 }
 
-# The generator's planted bad rows (coaching_pipeline/generate docstring), as quarantined.
+# The generator's planted bad rows (coaching_sample_generator docstring), as quarantined.
 EXPECTED_QUARANTINE = [
     ("activities", "activity/activities_zz_late.csv", 1, "occurred_at: not an ISO 8601 timestamp (got 'yesterday')"),
     ("opportunity", "crm/Opportunity__zz_late.csv", 1, "OwnerId: required value missing"),

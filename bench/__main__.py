@@ -53,7 +53,7 @@ TARGETS = {
 
 def _generator_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted((REPO / "coaching_pipeline" / "generate").glob("*.py")):
+    for path in sorted((REPO / "sample_generator" / "coaching_sample_generator").glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -51,7 +51,13 @@ def main():
               help="First month of the org's fiscal year (Organization.FiscalYearStartMonth, Period rows, quotas).")
 def generate(out: Path, scale: str, seed: int, as_of: dt.date | None, fiscal_year_start_month: int):
     """Write a synthetic landing zone (landing-zone contract)."""
-    from .generate import generate_landing_zone
+    try:  # the generator ships apart from the product (sample_generator/)
+        from coaching_sample_generator import generate_landing_zone
+    except ModuleNotFoundError as exc:
+        if exc.name != "coaching_sample_generator":
+            raise
+        raise click.ClickException("the sample generator is not installed: pip install -e ./sample_generator "
+                                   "(make run and make test install it)") from None
 
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     started = time.perf_counter()

@@ -17,8 +17,9 @@ import numpy as np
 import polars as pl
 
 from . import currency
+from .accounts import Accounts, Contacts
 from .common import DAY, Calendar, bool_text, date_text, int_text, masked, sf_id, sf_ids, ts_text
-from .deals import Accounts, Contacts, Deals, Quotas
+from .deals import Deals, Quotas
 from .org import Org
 from .writers import Sink, frame
 

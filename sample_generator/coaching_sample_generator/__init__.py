@@ -46,12 +46,15 @@ Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales
 fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
 removed first so a smaller run never leaves stale pages behind.
 
-Modules: org (scales, users, roles, zones, latent skill, planted reps), deals (accounts,
-contacts, opportunities, history, contact roles, slippage, quotas, periods), currency
-(currencies, dated rates, exact conversion), activities (Tasks, Events, activity log, month by
-month), gong (calls, transcripts, scorecards, users), crm (CRM file frames, org settings),
+Modules: org (scales, users, roles, zones), skill (latent skill, behaviour parameters,
+planted reps, weekly conversation quality), accounts (accounts, contacts), deals
+(opportunities, history, contact roles, slippage, quotas, periods), currency (currencies, dated
+rates, exact conversion), activities (Tasks, Events, activity log, month by month), gong (the
+Gong pages and users) with gong_calls (which calls, per-call metrics), gong_records (call
+records, parties), gong_transcripts and gong_scorecards, crm (CRM file frames, org settings),
 messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON), common
-(calendar, zones, ids, text formats).
+(calendar, zones, ids, text formats). The package imports nothing from the product it feeds
+(coaching_pipeline); `coaching generate` and `python -m coaching_sample_generator` run it.
 
 Planted quarantine rows (QUARANTINE; the same files, rows and reasons at every scale and seed;
 row = 1-based data row, header excluded; for Gong pages the 1-based index in the payload
@@ -88,8 +91,8 @@ as_of (deals.py);
 some sellers without ManagerId (Gong managerId has it) or without Sales_Role__c (UserRole.Name
 has it); a few Gong emails in different case; some deals soft-deleted.
 
-Planted signal (org.py, deals.py, gong.py, activities.py): each seller has a latent skill; the
-top 25% of each role (summary["sellers"][id]["top"]) multithread (4-6 contact roles vs 1-2),
+Planted signal (skill.py, deals.py, gong_calls.py, activities.py): each seller has a latent
+skill; the top 25% of each role (summary["sellers"][id]["top"]) multithread (4-6 contact roles vs 1-2),
 meet 3-7 days after creating a deal (vs 15-30), identify champion / economic buyer far more
 often, fill MEDDPICC and NextStep more, ask 11-14 questions per call (vs 4-7), talk ~45% (vs
 ~61%), hold ~105 s longest monologues (vs ~190 s), wait 0.6-1.0 s (vs ~0.3 s), hit the "Next
@@ -117,9 +120,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import activities, crm, currency, gong, messiness
+from . import activities, crm, currency, gong, gong_calls, messiness
+from .accounts import build_accounts
 from .common import ZONES, Calendar
-from .deals import build_accounts, build_deals, build_quotas
+from .deals import build_deals, build_quotas
 from .org import SCALES, build_org
 from .writers import Sink
 
@@ -196,7 +200,7 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     crm.write_quotas(quotas, org, cal, sink)
     opp_info = messiness.write_opportunities(deals, acc, org, cal, sink)
     step("crm")
-    calls = gong.build_calls(org, acc, deals, cal, seed)
+    calls = gong_calls.build_calls(org, acc, deals, cal, seed)
     gw = gong.GongWriter(org, acc, con, deals, calls, cal, spec, seed, sink)
     bar.total += sum(gw.n_pages().values())
     bar.refresh()

@@ -19,10 +19,11 @@ import numpy as np
 import polars as pl
 
 from . import currency
+from .accounts import Accounts
 from .activities import LOG_COLUMNS, TASK_COLUMNS
 from .common import DAY, G_CALL, Calendar, bool_text, date_text, gong_id, int_text, masked, sf_id, ts_text
 from .crm import OPPORTUNITY_COLUMNS
-from .deals import Accounts, Deals
+from .deals import Deals
 from .gong import GongWriter, page
 from .org import Org
 from .writers import Sink, dumps, frame

@@ -1,6 +1,6 @@
 """The sales organisation: scales, users, roles, teams, Gong users, and each seller's latent
 skill with the behaviour parameters it drives (the planted signal), plus the reps with
-planted week-over-week conversation trajectories.
+planted week-over-week conversation trajectories (both drawn in skill.py).
 
 Shape: VP -> second-line managers (Sales Directors) -> first-line managers -> sellers. A team
 is the sellers sharing a manager and a role; every manager runs exactly one team.
@@ -24,6 +24,7 @@ import numpy as np
 
 from . import currency
 from .common import DAY, G_USER, ZONE_INDEX, Calendar, gong_ids, rng_for, sf_ids
+from .skill import planted_reps, quality_matrix, skill_and_params
 
 VENDOR_DOMAIN = "vendorco.example"
 ROLES = ("AE", "SDR", "AM", "CSM")
@@ -148,8 +149,39 @@ def _split(n: int, k: int) -> list[int]:
 
 
 def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
+    """The org, drawn in steps from one generator (the order of the steps is the order of the
+    draws): users, the role field, missing managers, Gong users, skill, quality, zones."""
     rng = rng_for(seed, "org")
-    # --- teams ------------------------------------------------------------------------
+    teams = _teams(spec)
+    users, s_user, s_team, se_users, integ = _users(teams, cal, rng)
+    s_role = np.array([teams[t]["role"] for t in s_team])
+    _sales_role_field(users, s_user, s_role, rng)
+    no_mgr = _without_manager(users, s_user, rng)
+    user_roles = _salesforce_ids(users)
+    gong_users = _gong_users(users, s_user, no_mgr, integ, rng)
+    skill, top, P = skill_and_params(s_role, ROLES, rng)
+    planted = planted_reps(s_role, top)
+    q = quality_matrix(P["q_base"], planted, cal, rng)
+    s_currency, s_quota_local = _zones_and_currencies(users, s_user, s_team, rng)
+    n = len(s_user)
+    s_id = np.array([users[u]["id"] for u in s_user])
+    return Org(
+        users=users, user_roles=user_roles, gong_users=gong_users, n_sellers=n,
+        s_user=s_user, s_id=s_id,
+        s_email=np.array([users[u]["email"] for u in s_user]),
+        s_name=np.array([users[u]["name"] for u in s_user]),
+        s_role=s_role, s_team=s_team,
+        s_tz=np.array([ZONE_INDEX[users[u]["tz"]] for u in s_user], np.int64),
+        s_gong=np.array([users[u]["gong_id"] for u in s_user], np.int64),
+        s_manager_user=np.array([users[u]["manager"] for u in s_user]),
+        s_tool=np.array([teams[t]["tool"] for t in s_team]),
+        s_skill=skill, s_top=top, params=P, q=q, planted=planted, teams=teams, se_users=se_users,
+        s_currency=s_currency, s_quota_local=s_quota_local, fx=currency.build_fx(cal, seed),
+    )
+
+
+def _teams(spec: ScaleSpec) -> list[dict]:
+    """Teams per role (at most spec.max_team sellers each), with their zone and engagement tool."""
     teams: list[dict] = []
     for role in ROLES:
         n = spec.role_counts[role]
@@ -158,6 +190,15 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
             zone = ZONE_CYCLE[(ROLE_CYCLE_START[role] + j) % len(ZONE_CYCLE)]
             teams.append({"role": role, "size": size, "region": ZONE_REGION[zone], "zone": zone,
                           "tool": TOOLS[len(teams) % 2]})
+    return teams
+
+
+def _users(teams: list[dict], cal: Calendar, rng: np.random.Generator) -> tuple[list[dict], np.ndarray, np.ndarray,
+                                                                                list[int], int]:
+    """Every Salesforce user in Id order: the VP, Sales Directors, one manager per team, the
+    sellers team by team, solutions engineers, sales operations and the integration user.
+    Returns the users, each seller's user and team, the solutions engineers and the
+    integration user."""
     n_teams = len(teams)
     n_slm = max(2, math.ceil(n_teams / 7))
     n_sellers = sum(t["size"] for t in teams)
@@ -217,10 +258,12 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
 
     s_user = np.array(s_user)
     s_team = np.array(s_team)
-    s_role = np.array([teams[t]["role"] for t in s_team])
+    return users, s_user, s_team, se_users, integ
 
-    # --- the role field: filled for most sellers, empty for some (role then from UserRole) ---
-    n = n_sellers
+
+def _sales_role_field(users: list[dict], s_user: np.ndarray, s_role: np.ndarray, rng: np.random.Generator) -> None:
+    """The role field: filled for most sellers, empty for some (role then from UserRole)."""
+    n = len(s_user)
     empty_role = rng.random(n) < 0.15
     for role in ROLES:  # at least one seller of each role relies on UserRole.Name
         members = np.flatnonzero(s_role == role)
@@ -233,13 +276,20 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         elif lower_case[s]:
             u["sales_role"] = u["sales_role"].lower() if s % 2 else u["sales_role"].capitalize()
 
-    # --- sellers without ManagerId (Gong managerId fills it in) ------------------------------
+
+def _without_manager(users: list[dict], s_user: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sellers without ManagerId (Gong managerId fills it in)."""
+    n = len(s_user)
     k_nomgr = max(2, round(0.05 * n))
     no_mgr = rng.choice(n, size=k_nomgr, replace=False)
     for s in no_mgr.tolist():
         users[s_user[s]]["sf_manager_empty"] = True
+    return no_mgr
 
-    # --- Salesforce ids and user roles ----------------------------------------------------------
+
+def _salesforce_ids(users: list[dict]) -> list[dict]:
+    """Salesforce ids of the users (and of their manager and role); returns the UserRole rows."""
+    n_users = len(users)
     ids = sf_ids("005", np.arange(1, n_users + 1))
     role_ids = sf_ids("00E", np.arange(1, len(USER_ROLES) + 1))
     for u in users:
@@ -250,8 +300,13 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
     user_roles = [{"id": str(role_ids[i]), "name": name,
                    "parent": "" if parent is None else str(role_ids[parent])}
                   for i, (name, parent) in enumerate(USER_ROLES)]
+    return user_roles
 
-    # --- Gong users (integration user has no Gong seat) ------------------------------------------
+
+def _gong_users(users: list[dict], s_user: np.ndarray, no_mgr: np.ndarray, integ: int,
+                rng: np.random.Generator) -> list[dict]:
+    """Gong users (the integration user has no Gong seat), a few emails in different case."""
+    n_users = len(users)
     gids = gong_ids(G_USER, np.arange(1, n_users + 1))
     odd_case = set(rng.choice(np.arange(n_users - 1), size=max(3, n_users // 25), replace=False).tolist())
     odd_case.add(int(s_user[no_mgr[0]]))  # one user both without SF manager and with odd case
@@ -267,64 +322,14 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
                 domain.capitalize() if u["idx"] % 2 else domain)
         gong_users.append({"user": u["idx"], "email": email,
                            "manager_gong": int(gids[u["manager"]]) if u["manager"] is not None else None})
+    return gong_users
 
-    # --- latent skill and behaviour parameters -------------------------------------------------
-    skill = rng.random(n)
-    top = np.zeros(n, bool)
-    for role in ROLES:
-        members = np.flatnonzero(s_role == role)
-        k_top = max(1, round(0.25 * len(members)))
-        order = members[np.argsort(-skill[members], kind="stable")]
-        top[order[:k_top]] = True
-    r = rng.random((12, n))
-    P = {
-        "q_base": np.where(top, 0.82 + 0.16 * r[0], 0.05 + 0.30 * r[0]),
-        "p_win": np.where(top, 0.40 + 0.12 * r[1], 0.14 + 0.12 * r[1]),
-        "dtm_lo": np.where(top, 3, 15),
-        "dtm_hi": np.where(top, 7, 30),
-        "daily": np.where(top, 15.5 + 3.5 * r[2], 6.5 + 2.5 * r[2]),  # counted activities / business day
-        "p_low": np.where(top, 0.03, 0.12),
-        "p_champ": np.where(top, 0.72, 0.15),
-        "p_eb": np.where(top, 0.65, 0.12),
-        "p_champ_field": np.where(top, 0.40, 0.06),
-        "p_eb_field": np.where(top, 0.40, 0.05),
-        "p_meddpicc": np.where(top, 0.35, 0.06),
-        "p_next_step": np.where(top, 0.55, 0.15),
-        "p_slip": np.where(top, 0.15, 0.40),
-        "amount_mult": np.where(top, 1.1, 1.0) * (0.9 + 0.2 * r[3]),
-        "cycle_mult": np.where(top, 0.85, 1.0),
-        "quota_factor": 0.92 + 0.16 * r[4],
-    }
 
-    # --- planted reps ---------------------------------------------------------------------------
-    ae = np.flatnonzero(s_role == "AE")
-    ae_top = [int(s) for s in ae if top[s]]
-    ae_rest = [int(s) for s in ae if not top[s]]
-    planted = {
-        "collapse": ae_top[0],  # (a) questions collapse below target and stay there
-        "resolved": ae_top[1],  # (c) flagged a few weeks, then recovers above target
-        "reset": ae_rest[0],  # (b) flagged 2 weeks, then improves >10% but stays below target
-        "low_attainment": ae_rest[1],  # (d) far below 50% attainment in the current quarter
-    }
-    used = set(planted.values())
-    k_trend = max(2, round(0.04 * n))
-
-    def spread(pool: list[int]) -> list[int]:
-        """k_trend reps taken round-robin across roles (AM, CSM, SDR, AE)."""
-        by_role = {r: [s for s in pool if s_role[s] == r] for r in ("AM", "CSM", "SDR", "AE")}
-        chosen: list[int] = []
-        while len(chosen) < k_trend and any(by_role.values()):
-            for r in ("AM", "CSM", "SDR", "AE"):
-                if by_role[r] and len(chosen) < k_trend:
-                    chosen.append(by_role[r].pop(0))
-        return chosen
-
-    planted["improvers"] = spread([s for s in range(n) if not top[s] and s not in used])
-    planted["decliners"] = spread([s for s in range(n) if top[s] and s not in used])
-
-    q = _quality_matrix(P["q_base"], planted, cal, rng)
-
-    # --- zones and currencies ------------------------------------------------------------------
+def _zones_and_currencies(users: list[dict], s_user: np.ndarray, s_team: np.ndarray,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Every user's currency and TimeZoneSidKey (empty for two New York sellers); returns each
+    seller's currency and whether its quotas are in that currency."""
+    n = len(s_user)
     for u in users:
         u["currency"] = currency.ZONE_CURRENCY.get(u["tz"], currency.CORPORATE)
         u["tz_field"] = u["tz"]
@@ -335,43 +340,4 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
     s_currency = np.array([currency.CODE_INDEX[users[u]["currency"]] for u in s_user], np.int64)
     team_pos = np.arange(n) - np.searchsorted(s_team, s_team)  # position within the team
     s_quota_local = (s_currency != currency.USD) & (team_pos % 3 != 2)
-
-    s_id = np.array([users[u]["id"] for u in s_user])
-    return Org(
-        users=users, user_roles=user_roles, gong_users=gong_users, n_sellers=n,
-        s_user=s_user, s_id=s_id,
-        s_email=np.array([users[u]["email"] for u in s_user]),
-        s_name=np.array([users[u]["name"] for u in s_user]),
-        s_role=s_role, s_team=s_team,
-        s_tz=np.array([ZONE_INDEX[users[u]["tz"]] for u in s_user], np.int64),
-        s_gong=np.array([users[u]["gong_id"] for u in s_user], np.int64),
-        s_manager_user=np.array([users[u]["manager"] for u in s_user]),
-        s_tool=np.array([teams[t]["tool"] for t in s_team]),
-        s_skill=skill, s_top=top, params=P, q=q, planted=planted, teams=teams, se_users=se_users,
-        s_currency=s_currency, s_quota_local=s_quota_local, fx=currency.build_fx(cal, seed),
-    )
-
-
-def _quality_matrix(q_base: np.ndarray, planted: dict, cal: Calendar, rng: np.random.Generator) -> np.ndarray:
-    """Conversation quality (0 bad - 1 excellent) per seller and week of the span. Every call
-    metric (questions, talk ratio, monologue, patience, customer story, scorecard answers,
-    next-steps tracker) is a noisy function of it. The last 16 weeks carry the planted
-    trajectories, indexed by w = weeks before the week containing as_of (0 = that week)."""
-    n, W = len(q_base), cal.n_weeks
-    q = np.clip(q_base[:, None] + rng.normal(0, 0.03, (n, W)), 0.0, 1.0)
-    w = np.arange(W) - (W - 1)  # 0 = week of as_of
-    last16 = w >= -16
-    frac = np.clip((w + 16) / 16.0, 0.0, 1.0)
-    for s in planted["improvers"]:
-        target = min(q_base[s] + 0.45, 0.85)
-        q[s, last16] = q_base[s] + (target - q_base[s]) * frac[last16]
-    for s in planted["decliners"]:
-        target = max(q_base[s] - 0.45, 0.15)
-        q[s, last16] = q_base[s] + (target - q_base[s]) * frac[last16]
-    s = planted["collapse"]
-    q[s] = np.where(w >= -8, 0.10, np.maximum(q[s], 0.85))
-    s = planted["reset"]
-    q[s] = np.where(w <= -12, 0.08, 0.50)
-    s = planted["resolved"]
-    q[s] = np.where((w >= -11) & (w <= -8), 0.10, np.where(w >= -7, 0.94, np.maximum(q[s], 0.85)))
-    return q
+    return s_currency, s_quota_local

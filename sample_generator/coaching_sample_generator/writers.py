@@ -5,14 +5,36 @@ summary. Output is byte-deterministic: fixed column order, no timestamps of the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 
-from coaching_pipeline.ingest.objects import to_snake
-
 from .common import to_series
+
+# The EL tools' snake_case headers (Fivetran, Airbyte), written by the generator on its own:
+# a copy of coaching_pipeline.ingest.objects.to_snake, because the generator imports nothing
+# from the product it feeds (the product's loader reads these headers back with its own copy).
+_CAMEL_BOUNDARY_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_BOUNDARY_2 = re.compile(r"([a-z])([A-Z])")
+_LETTER_DIGIT = re.compile(r"([A-Za-z])(\d)")
+_DIGIT_LETTER = re.compile(r"(\d)([A-Za-z])")
+
+
+def to_snake(name: str) -> str:
+    """API name -> EL-tool snake_case: StageName -> stage_name, Economic_Buyer__c ->
+    economic_buyer_c, Pricebook2Id -> pricebook_2_id, _fivetran_deleted unchanged."""
+    stripped = name.strip()
+    leading = "_" if stripped.startswith("_") else ""
+    s = stripped.lstrip("_")
+    s = _CAMEL_BOUNDARY_1.sub(r"\1_\2", s)
+    s = _CAMEL_BOUNDARY_2.sub(r"\1_\2", s)
+    s = _LETTER_DIGIT.sub(r"\1_\2", s)
+    s = _DIGIT_LETTER.sub(r"\1_\2", s)
+    s = re.sub(r"[^0-9A-Za-z]+", "_", s).strip("_").lower()
+    s = re.sub(r"_+", "_", s)
+    return leading + s
 
 
 def frame(columns: dict, snake: bool = False) -> pl.DataFrame:

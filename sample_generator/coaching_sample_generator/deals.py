@@ -1,5 +1,6 @@
-"""Accounts, contacts and deals: opportunities with their stage history, contact roles,
-close-date slippage, MEDDPICC fields, and the quarterly quotas and fiscal periods.
+"""Deals: opportunities with their stage history, contact roles, close-date slippage,
+MEDDPICC fields, and the quarterly quotas and fiscal periods (accounts and contacts:
+accounts.py).
 
 Every array is indexed by its own record number; deals are numbered in creation order.
 Behaviour follows the owner's latent skill (org.params): top sellers multithread (4-6
@@ -23,38 +24,15 @@ their CloseDate (seed 42: XS 16 and 15, S 38 and 41, M 486 and 691).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
 
 from . import currency
+from .accounts import Accounts, Contacts
 from .common import DAY, Calendar, group_starts, ranks_within, rng_for, sf_ids
-from .org import FIRST_NAMES, LAST_NAMES, Org
-
-COMPANY_WORDS = (
-    "Alder Birch Cobalt Delta Ember Falcon Granite Harbor Iris Juniper Keystone Lumen Maple "
-    "Nimbus Onyx Pioneer Quartz Redwood Summit Tidal Umber Vertex Willow Xenon Yarrow Zephyr "
-    "Atlas Beacon Cascade Drift Echo Fjord Glacier Horizon Ironwood Jade Kestrel Lattice "
-    "Meridian Northstar Orbit Prairie Quill Ridge Sable Terra Unity Vista Wren Yukon Zenith "
-    "Aurora Basalt Cedar Dune Everest Flint Grove Helix Indigo"
-).split()
-COMPANY_KINDS = [
-    ("Logistics", "Transportation"), ("Health", "Healthcare"), ("Systems", "Technology"),
-    ("Foods", "Food & Beverage"), ("Bank", "Financial Services"), ("Insurance", "Insurance"),
-    ("Energy", "Energy"), ("Retail", "Retail"), ("Labs", "Biotechnology"), ("Robotics", "Manufacturing"),
-    ("Media", "Media"), ("Analytics", "Technology"), ("Capital", "Financial Services"),
-    ("Manufacturing", "Manufacturing"), ("Pharma", "Pharmaceuticals"), ("Telecom", "Telecommunications"),
-    ("Software", "Technology"), ("Airlines", "Transportation"), ("Motors", "Automotive"),
-    ("Hotels", "Hospitality"), ("Networks", "Telecommunications"), ("Biotech", "Biotechnology"),
-    ("Apparel", "Retail"), ("Realty", "Real Estate"), ("Learning", "Education"),
-    ("Security", "Technology"), ("Freight", "Transportation"), ("Holdings", "Financial Services"),
-]
-COUNTRIES = ["United States"] * 6 + ["Canada", "United Kingdom", "Germany", "France", "Australia"]
-CONTACT_TITLES = [
-    "Chief Financial Officer", "VP Finance", "VP Operations", "Director of IT", "Head of Revenue Operations",
-    "Procurement Manager", "Director of Engineering", "Operations Manager", "Data Analyst",
-    "Chief Operating Officer", "VP Sales", "IT Manager", "Security Lead", "Controller", "Head of Data",
-]
+from .org import Org
 
 STAGES = ["Discovery", "Qualification", "Solution Demo", "Proposal", "Negotiation"]
 STAGE_PROB = [10, 20, 40, 60, 80]
@@ -81,87 +59,6 @@ DEAL_TYPE = {"AE": "New Business", "SDR": "New Business", "AM": "Expansion", "CS
 CREATE_RATE = {"AE": 3.5, "SDR": 0.35, "AM": 2.5, "CSM": 2.2}  # deals created per month
 CYCLE_MEDIAN = {"AE": 55, "SDR": 28, "AM": 40, "CSM": 35}  # days
 AMOUNT_MEDIAN = {"AE": 42_000, "SDR": 8_000, "AM": 22_000, "CSM": 30_000}
-BOOK_SIZE = {"AE": 30, "SDR": 25, "AM": 25, "CSM": 25}
-
-
-@dataclass
-class Accounts:
-    id: np.ndarray
-    name: np.ndarray
-    domain: np.ndarray
-    industry: np.ndarray
-    country: np.ndarray
-    owner: np.ndarray  # seller index
-    customer: np.ndarray
-    revenue: np.ndarray
-    employees: np.ndarray
-    created_ts: np.ndarray
-    book_start: np.ndarray  # per seller: first account of the book
-    book_size: np.ndarray
-    contact_start: np.ndarray  # per account: first contact
-    contact_count: np.ndarray
-
-
-@dataclass
-class Contacts:
-    id: np.ndarray
-    account: np.ndarray
-    first: np.ndarray
-    last: np.ndarray
-    name: np.ndarray
-    email: np.ndarray
-    title: np.ndarray
-    created_ts: np.ndarray
-    deleted: np.ndarray
-
-
-def build_accounts(org: Org, cal: Calendar, seed: int) -> tuple[Accounts, Contacts]:
-    rng = rng_for(seed, "accounts")
-    book = np.array([BOOK_SIZE[r] for r in org.s_role]) + rng.integers(-3, 4, org.n_sellers)
-    n = int(book.sum())
-    owner = np.repeat(np.arange(org.n_sellers), book)
-    n_words, n_kinds = len(COMPANY_WORDS), len(COMPANY_KINDS)
-    combos = n_words * n_kinds
-    perm = rng.permutation(combos)
-    idx = np.arange(n)
-    combo = perm[idx % combos]
-    gen = idx // combos
-    w_i, k_i = combo // n_kinds, combo % n_kinds
-    words = np.array(COMPANY_WORDS, dtype=object)[w_i]
-    kinds = np.array([k for k, _ in COMPANY_KINDS], dtype=object)[k_i]
-    gen_txt = np.where(gen > 0, np.char.mod(" %d", gen + 1).astype(object), "")
-    name = words + " " + kinds + gen_txt
-    domain = np.char.lower((words + kinds).astype(str)) + np.where(gen > 0, np.char.mod("%d", gen + 1), "")
-    domain = np.char.replace(domain, " ", "") + ".example"
-    customer = np.isin(org.s_role[owner], ["AM", "CSM"])
-    emp = np.round(np.exp(rng.normal(6.3, 1.3, n))).astype(np.int64) + 10
-    acc = Accounts(
-        id=sf_ids("001", np.arange(1, n + 1)), name=name.astype(str), domain=domain,
-        industry=np.array([ind for _, ind in COMPANY_KINDS])[k_i],
-        country=np.array(COUNTRIES)[rng.integers(0, len(COUNTRIES), n)],
-        owner=owner, customer=customer, revenue=emp * rng.integers(90, 400, n) * 1000, employees=emp,
-        created_ts=(cal.start_day - rng.integers(30, 1500, n)) * DAY + rng.integers(13 * 3600, 23 * 3600, n),
-        book_start=group_starts(book), book_size=book,
-        contact_start=np.zeros(n, np.int64), contact_count=rng.integers(6, 11, n),
-    )
-    acc.contact_start = group_starts(acc.contact_count)
-    m = int(acc.contact_count.sum())
-    c_acc = np.repeat(np.arange(n), acc.contact_count)
-    j = ranks_within(acc.contact_start, acc.contact_count)
-    last_i = (rng.integers(0, len(LAST_NAMES), n)[c_acc] + 7 * j) % len(LAST_NAMES)  # distinct per account
-    first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), m)]
-    last = np.array(LAST_NAMES)[last_i]
-    name = np.char.add(np.char.add(first, " "), last)
-    email = np.char.lower(np.char.add(np.char.add(np.char.add(np.char.add(first, "."), last), "@"),
-                                      acc.domain[c_acc]))
-    con = Contacts(
-        id=sf_ids("003", np.arange(1, m + 1)), account=c_acc, first=first, last=last, name=name, email=email,
-        title=np.array(CONTACT_TITLES)[rng.integers(0, len(CONTACT_TITLES), m)],
-        created_ts=acc.created_ts[c_acc] + rng.integers(DAY, 400 * DAY, m),
-        deleted=rng.random(m) < 0.01,
-    )
-    con.created_ts = np.minimum(con.created_ts, cal.start_day * DAY - DAY)
-    return acc, con
 
 
 @dataclass
@@ -220,7 +117,32 @@ class Deals:
 
 
 def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int) -> Deals:
+    """The deals of every seller, drawn in steps from one generator (the order of the steps is
+    the order of the draws): opportunities, contact roles, MEDDPICC and NextStep, stage
+    history, field history."""
     rng = rng_for(seed, "deals")
+    o = _opportunities(org, acc, cal, rng)
+    ocr = _contact_roles(o, org, acc, cal, rng)
+    meddpicc, next_step = _meddpicc(o, ocr, org, con, rng)
+    hist = _stage_history(o, cal, rng)
+    fhist = _field_history(o, org, cal, rng)
+    last_mod = _last_modified(o, ocr, hist, fhist, cal)
+    n, owner, close_day, amount = o.n, o.owner, o.close_day, o.amount
+    return Deals(
+        n=n, id=sf_ids("006", np.arange(1, n + 1)), owner=owner, account=o.account, created_ts=o.cts,
+        created_day=o.cday, cycle=o.cycle, close_day=close_day, close_ts=o.close_ts, closed=o.closed, won=o.won,
+        zombie=o.zombie, end_day=o.end_day, fm_day=o.fm_day, fm_ts=o.fm_ts, has_meeting=o.has_meeting,
+        stage_reached=o.stage, amount=amount, deleted=o.deleted, name=o.name, dtype=o.dtype, lead_source=o.lead,
+        next_step=next_step, meddpicc=meddpicc, ocr_start=ocr.start, ocr_count=ocr.k, ocr_contact=ocr.contact,
+        ocr_role=ocr.roles, ocr_primary=ocr.primary, ocr_created_ts=ocr.created,
+        ocr_id=sf_ids("00k", np.arange(1, ocr.m + 1)), hist=hist, fhist=fhist, last_mod_ts=last_mod,
+        currency=org.s_currency[owner], amount_text=org.fx.amount_text(amount, org.s_currency[owner], close_day),
+    )
+
+
+def _opportunities(org: Org, acc: Accounts, cal: Calendar, rng: np.random.Generator) -> SimpleNamespace:
+    """Owner, account, dates (created, first meeting, close), outcome, stage, USD amount, name,
+    type and lead source of every deal, in creation order."""
     P = org.params
     role = org.s_role
     months = (cal.end_day - cal.start_day + 1) / 30.44
@@ -286,8 +208,18 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
     lead = np.where(r_owner == "SDR", "Outbound - SDR",
                     np.array(LEAD_SOURCES)[rng.integers(0, len(LEAD_SOURCES), n)])
     lead = np.where(np.isin(r_owner, ["AM", "CSM"]), "Existing Customer", lead)
+    return SimpleNamespace(n=n, owner=owner, cts=cts, cday=cday, top=top, account=account, cycle=cycle,
+                           fm_day=fm_day, closed=closed, zombie=zombie, close_day=close_day, won=won,
+                           end_day=end_day, has_meeting=has_meeting, fm_ts=fm_ts, close_ts=close_ts,
+                           stage=stage, amount=amount, deleted=deleted, name=name, dtype=dtype, lead=lead)
 
-    # --- contact roles ----------------------------------------------------------------------
+
+def _contact_roles(o: SimpleNamespace, org: Org, acc: Accounts, cal: Calendar,
+                   rng: np.random.Generator) -> SimpleNamespace:
+    """OpportunityContactRole rows (flat, grouped by deal): top sellers multithread (4-6
+    roles vs 1-2), the champion first, then the economic buyer when identified."""
+    P = org.params
+    n, owner, account, top, cts, cday, end_day = o.n, o.owner, o.account, o.top, o.cts, o.cday, o.end_day
     k = np.where(top, rng.integers(4, 7, n), rng.choice([1, 2, 3], size=n, p=[0.45, 0.47, 0.08]))
     k = np.minimum(k, acc.contact_count[account])
     champ = rng.random(n) < P["p_champ"][owner]
@@ -308,8 +240,16 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
     span_work = np.maximum(end_day - cday, 1)
     o_created = cts[o_deal] + (rng.random(m) * 0.5 * span_work[o_deal] * DAY).astype(np.int64)
     o_created = np.minimum(o_created, cal.end_ts - rng.integers(0, 3600, m))
+    return SimpleNamespace(k=k, start=ocr_start, m=m, deal=o_deal, contact=o_contact, roles=roles, primary=primary,
+                           created=o_created)
 
-    # --- MEDDPICC and NextStep (sparse) ----------------------------------------------------------
+
+def _meddpicc(o: SimpleNamespace, ocr: SimpleNamespace, org: Org, con: Contacts,
+              rng: np.random.Generator) -> tuple[dict, np.ndarray]:
+    """MEDDPICC fields and NextStep (sparse; a few whitespace-only)."""
+    P = org.params
+    n, owner = o.n, o.owner
+    o_contact, ocr_start, k = ocr.contact, ocr.start, ocr.k
     champ_contact = o_contact[ocr_start]  # first contact role (the champion when there is one)
     eb_contact = o_contact[ocr_start + np.minimum(1, k - 1)]
     meddpicc = {}
@@ -327,8 +267,13 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
         meddpicc[fname] = np.where(filled, text, np.where(blank, "  ", "")).astype(str)
     next_step = np.where(rng.random(n) < P["p_next_step"][owner],
                          np.array(NEXT_STEPS)[rng.integers(0, len(NEXT_STEPS), n)], "")
+    return meddpicc, next_step
 
-    # --- stage history -------------------------------------------------------------------------
+
+def _stage_history(o: SimpleNamespace, cal: Calendar, rng: np.random.Generator) -> dict:
+    """OpportunityHistory: one row per stage reached, plus the closing row of closed deals."""
+    n, stage, closed, won, zombie = o.n, o.stage, o.closed, o.won, o.zombie
+    cts, cday, cycle, end_day, close_ts = o.cts, o.cday, o.cycle, o.end_day, o.close_ts
     n_hist = stage + closed.astype(np.int64)
     h_start = group_starts(n_hist)
     h_deal = np.repeat(np.arange(n), n_hist)
@@ -349,8 +294,14 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
     h_fc = np.where(close_row, np.where(won[h_deal], "Closed", "Omitted"), np.array(STAGE_FORECAST)[np.minimum(hk, 4)])
     hist = {"deal": h_deal, "ts": h_ts, "stage": h_stage, "prob": h_prob, "forecast": h_fc,
             "id": sf_ids("008", np.arange(1, len(h_deal) + 1))}
+    return hist
 
-    # --- field history: close-date slippage and a few amount changes ---------------------------
+
+def _field_history(o: SimpleNamespace, org: Org, cal: Calendar, rng: np.random.Generator) -> dict:
+    """OpportunityFieldHistory: close-date slippage and a few amount changes."""
+    P = org.params
+    n, owner, closed, amount = o.n, o.owner, o.closed, o.amount
+    cts, cday, end_day, close_day, close_ts = o.cts, o.cday, o.end_day, o.close_day, o.close_ts
     slip = (rng.random(n) < P["p_slip"][owner]) & (end_day - cday >= 10)
     n_slip = np.where(slip, 1 + (rng.random(n) < 0.35), 0)
     amt_change = rng.random(n) < 0.08
@@ -375,24 +326,21 @@ def build_deals(org: Org, acc: Accounts, con: Contacts, cal: Calendar, seed: int
     fhist = {"deal": f_deal, "ts": f_ts, "is_amount": is_amount, "old_day": old_v, "new_day": new_v,
              "amount_old": f_amt_old, "amount_new": amount[f_deal],
              "id": sf_ids("017", np.arange(1, len(f_deal) + 1))}
+    return fhist
 
+
+def _last_modified(o: SimpleNamespace, ocr: SimpleNamespace, hist: dict, fhist: dict, cal: Calendar) -> np.ndarray:
+    """LastModifiedDate: the latest of creation, stage and field changes and contact roles."""
+    n, cts = o.n, o.cts
+    h_deal, h_ts, f_deal, f_ts = hist["deal"], hist["ts"], fhist["deal"], fhist["ts"]
+    o_deal, o_created = ocr.deal, ocr.created
     last_mod = cts.copy()
     np.maximum.at(last_mod, h_deal, h_ts)
     np.maximum.at(last_mod, f_deal, f_ts)
     ocr_last = np.full(n, 0, np.int64)
     np.maximum.at(ocr_last, o_deal, o_created)
     last_mod = np.minimum(np.maximum(last_mod, ocr_last), cal.end_ts)
-
-    return Deals(
-        n=n, id=sf_ids("006", np.arange(1, n + 1)), owner=owner, account=account, created_ts=cts,
-        created_day=cday, cycle=cycle, close_day=close_day, close_ts=close_ts, closed=closed, won=won,
-        zombie=zombie, end_day=end_day, fm_day=fm_day, fm_ts=fm_ts, has_meeting=has_meeting,
-        stage_reached=stage, amount=amount, deleted=deleted, name=name, dtype=dtype, lead_source=lead,
-        next_step=next_step, meddpicc=meddpicc, ocr_start=ocr_start, ocr_count=k, ocr_contact=o_contact,
-        ocr_role=roles, ocr_primary=primary, ocr_created_ts=o_created,
-        ocr_id=sf_ids("00k", np.arange(1, m + 1)), hist=hist, fhist=fhist, last_mod_ts=last_mod,
-        currency=org.s_currency[owner], amount_text=org.fx.amount_text(amount, org.s_currency[owner], close_day),
-    )
+    return last_mod
 
 
 @dataclass
