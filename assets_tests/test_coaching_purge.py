@@ -17,7 +17,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from coaching_pipeline.assets.coaching import WEEKLY_PARTITIONS, weekly_coaching
 from coaching_pipeline.cli import main
-from coaching_pipeline.coaching import evidence, purge, rules, state
+from coaching_pipeline.coaching import approvals, evidence, purge, rules, schema, state
 from coaching_pipeline.coaching.purge import PurgeRefused
 from coaching_pipeline.coaching.state_dates import FutureStateDate, check_weeks
 from coaching_pipeline.resources import RunSettings, Warehouse
@@ -120,7 +120,7 @@ def test_flags_events_and_escalations_after_today_are_refused(con):
                                               r"as_of \(2099-03-03\) and after today \(2026-12-06, UTC\)"):
         state.save_daily_flags(con, flags_on(dt.date(2099, 3, 4)), as_of=dt.date(2099, 3, 3), today=TODAY)
     with pytest.raises(FutureStateDate, match="manual escalation of R1 dated 2099-01-01: after today"):
-        state.escalate_manually(con, "R1", "M1", "note", at=dt.datetime(2099, 1, 1, 9))
+        approvals.escalate_manually(con, "R1", "M1", "note", at=dt.datetime(2099, 1, 1, 9))
     # a replay of a log holding a 2099 week would write events dated 2099
     late = rules.replay(week_frame(2).with_columns(pl.lit(dt.date(2099, 1, 5)).alias("assessment_date")),
                         USERS, None, CFG)
@@ -164,13 +164,13 @@ def six_weeks(con):
     state.save_daily_flags(con, flags_on(dt.date(2025, 2, 19)))
     closing = con.execute("select coaching_id from coaching.coaching_log where pattern_key = 'skill:closing' "
                           "and opened_on = ?", [week(3)]).fetchone()[0]
-    state.approve(con, closing, "M1")
-    state.escalate_manually(con, "R1", "M1", "Lost a key account.", at=dt.datetime(2025, 2, 1, 10))
+    approvals.approve(con, closing, "M1")
+    approvals.escalate_manually(con, "R1", "M1", "Lost a key account.", at=dt.datetime(2025, 2, 1, 10))
     return con
 
 
 def counts(connection) -> dict[str, int]:
-    return {t: connection.execute(f"select count(*) from coaching.{t}").fetchone()[0] for t in state.STATE_TABLES}
+    return {t: connection.execute(f"select count(*) from coaching.{t}").fetchone()[0] for t in schema.STATE_TABLES}
 
 
 EXPECTED_AFTER_WEEK_2 = [
@@ -228,7 +228,7 @@ def test_purge_removes_the_later_rows_keeps_the_earlier_and_replays_the_rest(six
 
     # the same state as a warehouse that only ever ran weeks 1 and 2 (the audits aside)
     fresh = duckdb.connect()
-    state.ensure_schema(fresh)
+    schema.ensure_schema(fresh)
     run_week(fresh, 1)
     run_week(fresh, 2)
     for table in ("skill_assessment_log", "coaching_log", "coaching_history"):
@@ -302,7 +302,7 @@ def create_evidence_tables(connection) -> None:
 def warehouse(tmp_path):
     path = tmp_path / "cli.duckdb"
     connection = duckdb.connect(str(path))
-    state.ensure_schema(connection)
+    schema.ensure_schema(connection)
     create_evidence_tables(connection)
     for n in range(1, 5):
         run_week(connection, n)
@@ -353,7 +353,7 @@ def test_cli_purge_refuses_an_invalid_or_future_date(warehouse):
 def test_cli_purge_without_the_dbt_models_is_refused(tmp_path):
     path = tmp_path / "bare.duckdb"
     connection = duckdb.connect(str(path))
-    state.ensure_schema(connection)
+    schema.ensure_schema(connection)
     run_week(connection, 1)
     before = snapshot(connection)
     connection.close()

@@ -14,20 +14,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from coaching_pipeline.coaching.attainment import attainment_at
+from coaching_pipeline.coaching.components import band_text
 from coaching_pipeline.coaching.evidence import SCHEMAS, Evidence, load_evidence
-from coaching_pipeline.coaching.skills import (
-    OUTPUT_SCHEMA,
-    assess_week,
-    attainment_at,
-    band_score,
-    band_score_expr,
-    component_scores,
-    fiscal_quarter,
-    fiscal_quarter_name,
-    label_scores,
-    target_text,
-)
+from coaching_pipeline.coaching.scoring import band_score, band_score_expr, label_scores
+from coaching_pipeline.coaching.skills import OUTPUT_SCHEMA, assess_week, component_scores
 from coaching_pipeline.config import SELLER_ROLES, TargetBand, load_settings
+from coaching_pipeline.fiscal import fiscal_quarter, fiscal_quarter_name
 
 from .landing import gong_call, party, write_crm, write_gong_page
 from .warehouse import build_warehouse
@@ -140,7 +133,7 @@ def test_band_score_expression_matches_the_scalar():
     (TargetBand(low=100, high=100, zero_below=0), "100"),
 ])
 def test_target_text(band, text):
-    assert target_text(band) == text
+    assert band_text(band) == text
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from coaching_pipeline.cli import main
-from coaching_pipeline.coaching import rules, state
-from coaching_pipeline.coaching.state import ApprovalRefused
+from coaching_pipeline.coaching import approvals, rules, state
+from coaching_pipeline.coaching.approvals import ApprovalRefused
+from coaching_pipeline.coaching.schema import STATE_TABLES, ensure_schema
 
 from .test_coaching_rules import (
     CFG,
@@ -34,14 +35,14 @@ from .test_coaching_rules import (
 @pytest.fixture
 def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    state.ensure_schema(connection)
+    ensure_schema(connection)
     yield connection
     connection.close()
 
 
 def snapshot(con) -> dict[str, list[tuple]]:
     """Full contents of every coaching table, in a stable order."""
-    return {t: con.execute(f"select * from coaching.{t} order by all").fetchall() for t in state.STATE_TABLES}
+    return {t: con.execute(f"select * from coaching.{t} order by all").fetchall() for t in STATE_TABLES}
 
 
 # Weekly scores by rep and skill (weeks 1-6); R1 is an AE of M1, R3 an AM of M2.
@@ -124,7 +125,7 @@ def test_replay_opens_pending_events_and_never_overwrites_decisions(con):
         ("R3", "skill:negotiation", 1, "pending_approval", None),
     ]
     cid = event_id(con, "R1", "skill:discovery")
-    decided = state.modify(con, cid, "M1", "Shadow Ana on two discovery calls this week.")
+    decided = approvals.modify(con, cid, "M1", "Shadow Ana on two discovery calls this week.")
     run_week(con, 2)
     run_week(con, 3)
     row = con.execute(
@@ -144,7 +145,7 @@ def test_escalation_happens_even_for_a_dismissed_event(con):
     run_week(con, 1)
     run_week(con, 2)
     cid = event_id(con, "R1", "skill:discovery")
-    state.dismiss(con, cid, "M1", "Ramping; revisit next quarter.")
+    approvals.dismiss(con, cid, "M1", "Ramping; revisit next quarter.")
     run_week(con, 3)
     assert con.execute(
         "select approval_status, escalated_to_slm, escalation_date from coaching.coaching_log where coaching_id = ?",
@@ -188,7 +189,7 @@ def test_out_of_order_backfill_gives_the_same_log_as_in_order(tmp_path, order):
     logs = {}
     for name, weeks in (("in_order", sorted(order)), ("backfill", order)):
         connection = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
-        state.ensure_schema(connection)
+        ensure_schema(connection)
         for n in weeks:
             run_week(connection, n)
         logs[name] = snapshot(connection)
@@ -206,7 +207,7 @@ def test_backfill_deletes_undecided_stale_events_but_keeps_decided_ones(con):
     stale_discovery = event_id(con, "R1", "skill:discovery")
     stale_negotiation = event_id(con, "R3", "skill:negotiation")
     assert stale_discovery == md5_id("C", "R1", "skill:discovery", week(2).isoformat())
-    state.approve(con, stale_negotiation, "M2")
+    approvals.approve(con, stale_negotiation, "M2")
     # ... then week 1 is backfilled: both patterns now open at week 1
     run_week(con, 1)
     ids = {r[0] for r in con.execute("select coaching_id from coaching.coaching_log").fetchall()}
@@ -225,7 +226,7 @@ def test_stale_automatic_escalations_are_deleted_manual_ones_kept(con):
     run_week(con, 4)  # without week 2, R1 discovery is at clock 3 at week 4
     assert con.execute("select escalation_date from coaching.escalations where pattern_key = 'skill:discovery'"
                        ).fetchall() == [(week(4),)]
-    manual = state.escalate_manually(con, "R1", "M1", "Lost two key accounts this month.")
+    manual = approvals.escalate_manually(con, "R1", "M1", "Lost two key accounts this month.")
     run_week(con, 2)  # backfill: the clock reaches 3 at week 3 instead
     rows = con.execute("select escalation_id, escalation_date, rule from coaching.escalations "
                        "where rule in ('persistence', 'manual') and rep_id = 'R1' order by 2, 3").fetchall()
@@ -243,11 +244,11 @@ def test_rebuilding_the_dbt_schemas_keeps_the_coaching_tables(tmp_path):
         connection.execute(f"create table {schema}.some_model as select 1 as x")
     connection.execute("create table intermediate.int_users as select 'R1' as user_id, 'Rita Ames' as user_name, "
                        "'AE' as role, 'M1' as manager_id, 'S1' as slm_id")
-    state.ensure_schema(connection)
+    ensure_schema(connection)
     for n in (1, 2, 3):
         run_week(connection, n)
-    state.approve(connection, event_id(connection, "R1", "skill:discovery"), "M1")
-    state.escalate_manually(connection, "R1", "M1", "Needs a deal review with the SLM.")
+    approvals.approve(connection, event_id(connection, "R1", "skill:discovery"), "M1")
+    approvals.escalate_manually(connection, "R1", "M1", "Needs a deal review with the SLM.")
     state.save_daily_flags(connection, rules.daily_flags(
         pl.DataFrame([perf("R1", "AE", 0.45)], schema=PERF_SCHEMA), pl.DataFrame(schema=DEAL_SCHEMA),
         dt.date(2025, 2, 19), CFG))
@@ -260,10 +261,10 @@ def test_rebuilding_the_dbt_schemas_keeps_the_coaching_tables(tmp_path):
         connection.execute(f"create table {schema}.some_model as select 2 as x")
     connection.close()
     connection = duckdb.connect(path)
-    state.ensure_schema(connection)
+    ensure_schema(connection)
     assert snapshot(connection) == before
     # and the next decision still gets the next audit id
-    state.dismiss(connection, event_id(connection, "R3", "skill:negotiation"), "M2")
+    approvals.dismiss(connection, event_id(connection, "R3", "skill:negotiation"), "M2")
     assert [r[0] for r in connection.execute("select decision_id from coaching.decisions order by 1").fetchall()] == [1, 2, 3]
     connection.close()
 
@@ -327,20 +328,20 @@ def test_decisions_record_who_and_when(gated, decision, args, status, approved_a
 
 
 REFUSALS = {
-    "unknown_id": (lambda con, cid: state.approve(con, "C000000000000", "M1"), "unknown coaching event"),
-    "approve_twice": (lambda con, cid: state.approve(con, cid, "M1"), "already decided: approved by M1"),
-    "modify_after_approve": (lambda con, cid: state.modify(con, cid, "M1", "x"), "already decided"),
-    "dismiss_after_approve": (lambda con, cid: state.dismiss(con, cid, "M1"), "already decided"),
-    "other_manager": (lambda con, cid: state.approve(con, event_id(con, "R3", "skill:negotiation"), "M1"),
+    "unknown_id": (lambda con, cid: approvals.approve(con, "C000000000000", "M1"), "unknown coaching event"),
+    "approve_twice": (lambda con, cid: approvals.approve(con, cid, "M1"), "already decided: approved by M1"),
+    "modify_after_approve": (lambda con, cid: approvals.modify(con, cid, "M1", "x"), "already decided"),
+    "dismiss_after_approve": (lambda con, cid: approvals.dismiss(con, cid, "M1"), "already decided"),
+    "other_manager": (lambda con, cid: approvals.approve(con, event_id(con, "R3", "skill:negotiation"), "M1"),
                       "M1 is not the manager of rep R3 (manager: M2)"),
-    "the_rep_itself": (lambda con, cid: state.dismiss(con, event_id(con, "R3", "skill:negotiation"), "R3"),
+    "the_rep_itself": (lambda con, cid: approvals.dismiss(con, event_id(con, "R3", "skill:negotiation"), "R3"),
                        "R3 is not the manager of rep R3"),
-    "empty_modification": (lambda con, cid: state.modify(con, event_id(con, "R3", "skill:negotiation"), "M2", " "),
+    "empty_modification": (lambda con, cid: approvals.modify(con, event_id(con, "R3", "skill:negotiation"), "M2", " "),
                            "needs its new text"),
-    "escalate_not_manager": (lambda con, cid: state.escalate_manually(con, "R1", "M2", "note"),
+    "escalate_not_manager": (lambda con, cid: approvals.escalate_manually(con, "R1", "M2", "note"),
                              "M2 is not the manager of rep R1 (manager: M1)"),
-    "escalate_unknown_rep": (lambda con, cid: state.escalate_manually(con, "R404", "M1", "note"), "unknown rep"),
-    "escalate_without_note": (lambda con, cid: state.escalate_manually(con, "R1", "M1", "  "), "needs a note"),
+    "escalate_unknown_rep": (lambda con, cid: approvals.escalate_manually(con, "R404", "M1", "note"), "unknown rep"),
+    "escalate_without_note": (lambda con, cid: approvals.escalate_manually(con, "R1", "M1", "  "), "needs a note"),
 }
 
 
@@ -348,7 +349,7 @@ REFUSALS = {
 def test_refusals_change_nothing(gated, case):
     call, message = REFUSALS[case]
     cid = event_id(gated, "R1", "skill:discovery")
-    state.approve(gated, cid, "M1")  # one decided event, for the "already decided" cases
+    approvals.approve(gated, cid, "M1")  # one decided event, for the "already decided" cases
     before = snapshot(gated)
     with pytest.raises(ApprovalRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
         call(gated, cid)
@@ -362,29 +363,29 @@ def test_current_manager_from_int_users_decides(gated):
                   "'AM' as role, 'M5' as manager_id, 'S2' as slm_id")
     cid = event_id(gated, "R3", "skill:negotiation")
     with pytest.raises(ApprovalRefused, match="M2 is not the manager of rep R3 \\(manager: M5\\)"):
-        state.approve(gated, cid, "M2")
-    assert state.approve(gated, cid, "M5")["decided_by"] == "M5"
+        approvals.approve(gated, cid, "M2")
+    assert approvals.approve(gated, cid, "M5")["decided_by"] == "M5"
 
 
 def test_list_pending(gated):
-    pending = state.list_pending(gated)
+    pending = approvals.list_pending(gated)
     assert pending.select("rep_id", "rep_name", "manager_id", "pattern_key", "weeks_flagged", "escalated_to_slm").rows() == [
         ("R1", "Rita Ames", "M1", "skill:closing", 1, False),
         ("R1", "Rita Ames", "M1", "skill:discovery", 1, False),
         ("R3", "Rosa Cruz", "M2", "skill:negotiation", 1, False),
     ]
-    assert state.list_pending(gated, "M2")["rep_id"].to_list() == ["R3"]
-    state.dismiss(gated, event_id(gated, "R3", "skill:negotiation"), "M2")
-    assert state.list_pending(gated, "M2").is_empty()
+    assert approvals.list_pending(gated, "M2")["rep_id"].to_list() == ["R3"]
+    approvals.dismiss(gated, event_id(gated, "R3", "skill:negotiation"), "M2")
+    assert approvals.list_pending(gated, "M2").is_empty()
     run_week(gated, 2)  # R1 closing clears at week 2: resolved, no longer listed
-    assert state.list_pending(gated)["pattern_key"].to_list() == ["skill:discovery"]
-    assert state.list_pending(gated, include_resolved=True)["pattern_key"].to_list() == [
+    assert approvals.list_pending(gated)["pattern_key"].to_list() == ["skill:discovery"]
+    assert approvals.list_pending(gated, include_resolved=True)["pattern_key"].to_list() == [
         "skill:closing", "skill:discovery"]
 
 
 def test_manual_escalation(gated):
     at = dt.datetime(2025, 1, 8, 9, 30)
-    row = state.escalate_manually(gated, "R1", "M1", "  Missed three forecast calls.  ", at=at)
+    row = approvals.escalate_manually(gated, "R1", "M1", "  Missed three forecast calls.  ", at=at)
     stored = gated.execute(
         "select escalation_id, rep_id, role, rule, pattern_key, coaching_id, escalated_to, manager_id, slm_id, "
         "escalation_date, reason, escalated_by, escalated_at, history from coaching.escalations where rule = 'manual'"
@@ -407,7 +408,7 @@ def test_manual_escalation(gated):
 def warehouse(tmp_path):
     path = tmp_path / "cli.duckdb"
     connection = duckdb.connect(str(path))
-    state.ensure_schema(connection)
+    ensure_schema(connection)
     run_week(connection, 1)
     connection.close()
     return path

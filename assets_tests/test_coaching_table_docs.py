@@ -1,5 +1,5 @@
 """The coaching tables documented inside DuckDB (coaching/table_docs.py): every table and
-column of schema `coaching` carries a comment once state.ensure_schema ran, internal tables
+column of schema `coaching` carries a comment once schema.ensure_schema ran, internal tables
 included; an undocumented column is refused by name; the comments reach analytics.duckdb."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from coaching_pipeline.assets.publish import COACHING_TABLES, MART_TABLES, publish
-from coaching_pipeline.coaching import purge, state, table_docs
+from coaching_pipeline.coaching import purge, schema, table_docs
 from coaching_pipeline.coaching.table_docs import UndocumentedColumn, comment_coaching_tables
 from coaching_pipeline.digests import narrative
 
@@ -56,8 +56,8 @@ def create_internal_tables(con) -> None:
 
 
 def test_ensure_schema_comments_every_coaching_table_and_column(con):
-    state.ensure_schema(con)
-    assert set(table_comments(con)) == set(state.STATE_TABLES) >= set(COACHING_TABLES)
+    schema.ensure_schema(con)
+    assert set(table_comments(con)) == set(schema.STATE_TABLES) >= set(COACHING_TABLES)
     assert_all_commented(con)
     columns = column_comments(con)
     assert columns[("coaching_log", "approval_status")] == APPROVAL_STATUS
@@ -67,19 +67,19 @@ def test_ensure_schema_comments_every_coaching_table_and_column(con):
 
 
 def test_internal_tables_are_documented_too(con):
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     create_internal_tables(con)
     # created after ensure_schema: the next ensure_schema documents them
-    state.ensure_schema(con)
-    assert set(table_comments(con)) == set(state.STATE_TABLES) | {"state_purges", "llm_cache"}
+    schema.ensure_schema(con)
+    assert set(table_comments(con)) == set(schema.STATE_TABLES) | {"state_purges", "llm_cache"}
     assert_all_commented(con)
 
 
 def test_a_warehouse_created_before_the_docs_gets_them_and_a_second_call_writes_nothing(con):
-    for statement in state.DDL:  # what an earlier version left: the tables, no comment
+    for statement in schema.DDL:  # what an earlier version left: the tables, no comment
         con.execute(statement)
     assert set(table_comments(con).values()) == {None}
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     assert_all_commented(con)
     assert table_docs.document_coaching_tables(con) == 0
     # a description edited in table_docs.py reaches existing warehouses
@@ -89,18 +89,18 @@ def test_a_warehouse_created_before_the_docs_gets_them_and_a_second_call_writes_
 
 
 def test_a_column_added_without_a_description_is_refused_by_name(con):
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     con.execute("COMMENT ON TABLE coaching.daily_flags IS 'before'")
     con.execute("alter table coaching.daily_flags add column snooze_until date")
     with pytest.raises(UndocumentedColumn, match=r"^coaching\.daily_flags\.snooze_until has no description"):
         comment_coaching_tables(con)
     assert table_comments(con)["daily_flags"] == "before"  # refused before writing anything
     with pytest.raises(UndocumentedColumn, match=r"coaching\.daily_flags\.snooze_until"):
-        state.ensure_schema(con)
+        schema.ensure_schema(con)
 
 
 def test_a_table_added_without_a_description_is_refused_by_name(con):
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     con.execute("create table coaching.rep_notes (rep_id varchar, note varchar)")
     with pytest.raises(UndocumentedColumn) as refused:
         comment_coaching_tables(con)
@@ -112,22 +112,22 @@ def test_a_table_added_without_a_description_is_refused_by_name(con):
 def test_read_only_connections_are_left_alone(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     writer = duckdb.connect(str(path))
-    for statement in state.DDL:
+    for statement in schema.DDL:
         writer.execute(statement)
     writer.close()
     reader = duckdb.connect(str(path), read_only=True)
     try:
-        state.ensure_schema(reader)  # no comment can be written: nothing is tried
+        schema.ensure_schema(reader)  # no comment can be written: nothing is tried
         assert set(table_comments(reader).values()) == {None}
     finally:
         reader.close()
 
 
 def test_comments_inside_a_callers_transaction_roll_back_with_it(con):
-    for statement in state.DDL:
+    for statement in schema.DDL:
         con.execute(statement)
     con.begin()
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     assert table_comments(con)["decisions"]
     con.rollback()
     assert table_comments(con)["decisions"] is None
@@ -139,7 +139,7 @@ def test_the_published_copy_carries_the_comments(tmp_path):
     con.execute("create schema marts")
     for table in MART_TABLES:
         con.execute(f"create table marts.{table} as select 'R1' as rep_id")
-    state.ensure_schema(con)
+    schema.ensure_schema(con)
     con.close()
     publish(warehouse)
     published = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)

@@ -23,8 +23,7 @@ from pydantic import ValidationError
 
 from coaching_pipeline.config import load_settings, settings
 from coaching_pipeline.db import open_warehouse
-from coaching_pipeline.digests import Month
-from coaching_pipeline.digests.content import gather
+from coaching_pipeline.digests import Month, gather
 
 from . import test_digests
 from .test_digests import AI_ENV, MONTH, SCRIPT_ACCOUNT, manifest, render, rep_doc

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from markdown_it import MarkdownIt
 
-from coaching_pipeline.coaching import state
+from coaching_pipeline.coaching import approvals, schema
 from coaching_pipeline.db import open_warehouse
-from coaching_pipeline.digests.content import Month, gather
+from coaching_pipeline.digests import Month, gather
 from coaching_pipeline.digests.decisions import decision_texts
 from coaching_pipeline.digests.render import render_month
 
@@ -46,7 +46,7 @@ def escalation(escalation_id: str, coaching_id: str | None, rule: str = "persist
 @pytest.fixture
 def con():
     connection = duckdb.connect()
-    state.ensure_schema(connection)
+    schema.ensure_schema(connection)
     yield connection
     connection.close()
 
@@ -55,13 +55,13 @@ def test_each_decision_and_its_date_in_one_sentence(con):
     sep28 = dt.date(2026, 9, 28)
     for cid in ("C1", "C2", "C3", "C4", "C5", "C6", "C7"):
         add_event(con, cid, "R1", "M1", sep28, resolution_date=dt.date(2026, 10, 26) if cid == "C6" else None)
-    state.approve(con, "C1", by="M1", at=dt.datetime(2026, 10, 6, 9, 30))
-    state.modify(con, "C2", by="M1", action="  Shadow a senior AE on two discovery calls ", at=dt.datetime(2026, 10, 14, 8))
+    approvals.approve(con, "C1", by="M1", at=dt.datetime(2026, 10, 6, 9, 30))
+    approvals.modify(con, "C2", by="M1", action="  Shadow a senior AE on two discovery calls ", at=dt.datetime(2026, 10, 14, 8))
     # on the as_of day itself (late evening, UTC): made by the data date, shown
-    state.dismiss(con, "C3", by="M1", note="Seasonal dip, not a skill gap", at=dt.datetime(2026, 11, 13, 23, 59))
-    state.dismiss(con, "C4", by="M1", at=dt.datetime(2026, 10, 7, 12))
+    approvals.dismiss(con, "C3", by="M1", note="Seasonal dip, not a skill gap", at=dt.datetime(2026, 11, 13, 23, 59))
+    approvals.dismiss(con, "C4", by="M1", at=dt.datetime(2026, 10, 7, 12))
     # C5 never decided; C6 never decided and its pattern cleared on 26 Oct
-    state.approve(con, "C7", by="M1", at=dt.datetime(2026, 11, 14, 0, 5))  # after as_of: not made yet
+    approvals.approve(con, "C7", by="M1", at=dt.datetime(2026, 11, 14, 0, 5))  # after as_of: not made yet
     rows = [escalation(f"E{i}", f"C{i}") for i in range(1, 8)] + [
         escalation("E8", None, "attainment"),
         escalation("E9", None, "manual", escalated_by="M1", escalation_date=dt.date(2026, 10, 20)),
@@ -92,7 +92,7 @@ def test_the_slm_notice_shows_each_decision_escaped(sample_copy, tmp_path):
     _, warehouse = sample_copy
     con = open_warehouse(warehouse)
     try:
-        state.ensure_schema(con)
+        schema.ensure_schema(con)
         rep_id, _, manager_id, manager_name, slm_id = con.execute("""
             select user_id, user_name, manager_id, manager_name, slm_id from intermediate.int_users
             where is_seller and is_active and manager_id is not null and slm_id is not null
@@ -100,9 +100,9 @@ def test_the_slm_notice_shows_each_decision_escaped(sample_copy, tmp_path):
         add_event(con, "CAPPROVED001", rep_id, manager_id, dt.date(2026, 9, 28))
         add_event(con, "CMODIFIED001", rep_id, manager_id, dt.date(2026, 9, 28), pattern="skill:closing")
         add_event(con, "CLATE0000001", rep_id, manager_id, dt.date(2026, 9, 28), pattern="skill:negotiation")
-        state.approve(con, "CAPPROVED001", by=manager_id, at=dt.datetime(2026, 10, 6, 9))
-        state.modify(con, "CMODIFIED001", by=manager_id, action=HOSTILE_ACTION, at=dt.datetime(2026, 10, 14, 9))
-        state.approve(con, "CLATE0000001", by=manager_id, at=dt.datetime(2026, 11, 20, 9))  # after as_of
+        approvals.approve(con, "CAPPROVED001", by=manager_id, at=dt.datetime(2026, 10, 6, 9))
+        approvals.modify(con, "CMODIFIED001", by=manager_id, action=HOSTILE_ACTION, at=dt.datetime(2026, 10, 14, 9))
+        approvals.approve(con, "CLATE0000001", by=manager_id, at=dt.datetime(2026, 11, 20, 9))  # after as_of
         for eid, cid, rule, pattern in (("EAPPROVED001", "CAPPROVED001", "persistence", "skill:discovery"),
                                         ("EMODIFIED001", "CMODIFIED001", "persistence", "skill:closing"),
                                         ("ELATE0000001", "CLATE0000001", "persistence", "skill:negotiation"),

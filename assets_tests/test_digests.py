@@ -25,7 +25,7 @@ from markupsafe import escape
 
 from coaching_pipeline.assets.coaching import daily_flags, weekly_coaching
 from coaching_pipeline.assets.digests import MONTHLY_PARTITIONS, monthly_digests
-from coaching_pipeline.coaching import state
+from coaching_pipeline.coaching import approvals
 from coaching_pipeline.config import REPO_ROOT
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.digests import charts
@@ -119,12 +119,12 @@ def sample(sample_built, tmp_path_factory):
             select coaching_id, recommended_action, pattern_detected from coaching.coaching_log
             where rep_id = ? and status = 'open' order by weeks_flagged desc, coaching_id""", [rep_id]).fetchall()
         approved, dismissed = events[0], events[1]
-        state.approve(con, approved[0], by=manager_id)
-        state.dismiss(con, dismissed[0], by=manager_id, note="not a priority")
+        approvals.approve(con, approved[0], by=manager_id)
+        approvals.dismiss(con, dismissed[0], by=manager_id, note="not a priority")
         other_rep, other_event, other_manager = con.execute("""
             select rep_id, coaching_id, manager_id from coaching.coaching_log
             where status = 'open' and rep_id <> ? order by rep_id, coaching_id limit 1""", [rep_id]).fetchone()
-        state.modify(con, other_event, by=other_manager, action=MODIFIED_ACTION)
+        approvals.modify(con, other_event, by=other_manager, action=MODIFIED_ACTION)
         # CRM and call text holding markup
         # the rep's first next best action its digest shows (more than 90 days past due is hygiene)
         opp = con.execute("""select opportunity_id from marts.next_best_actions

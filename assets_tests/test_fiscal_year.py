@@ -28,8 +28,8 @@ import datetime as dt
 import duckdb
 import pytest
 
+from coaching_pipeline.coaching.attainment import attainment_at
 from coaching_pipeline.coaching.evidence import QUERIES, SCHEMAS, Evidence
-from coaching_pipeline.coaching.skills import attainment_at
 from coaching_pipeline.config import settings
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.fiscal import fiscal_year_start_month, organization_start_month

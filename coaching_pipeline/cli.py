@@ -134,14 +134,14 @@ def docs(warehouse):
     click.echo(f"dbt documentation: {target / 'static_index.html'} (one file; open it in a browser)")
 
 
-# --- approval gate and manual escalation (coaching contract; coaching/state.py) -------------
+# --- approval gate and manual escalation (coaching contract; coaching/approvals.py) ---------
 
 _WAREHOUSE_HELP = "DuckDB file [env COACHING_WAREHOUSE; default data/warehouse/warehouse.duckdb]."
 
 
 def _coaching_connection(warehouse: str | None):
     """A read-write connection to the warehouse with the coaching schema in place."""
-    from .coaching.state import ensure_schema
+    from .coaching.schema import ensure_schema
     from .db import open_warehouse
 
     paths = resolve_paths(warehouse=warehouse)
@@ -152,15 +152,30 @@ def _coaching_connection(warehouse: str | None):
     return con
 
 
-def _gate(action, *args, **kwargs):
-    """Run one gate function; a refusal goes to stderr with exit code 2 (nothing changed)."""
-    from .coaching.state import ApprovalRefused
+def _on_warehouse(warehouse: str | None, action, *args, say, refusals: tuple[type[Exception], ...] = ()):
+    """The body of every coaching-state command: open the warehouse (`_coaching_connection`),
+    run action(con, *args), close it, then print the lines say(result) gives. A refusal
+    (ApprovalRefused, or one of `refusals`) goes to stderr with exit code 2: nothing changed."""
+    from .coaching.approvals import ApprovalRefused
 
+    con = _coaching_connection(warehouse)
     try:
-        return action(*args, **kwargs)
-    except ApprovalRefused as refusal:
+        result = action(con, *args)
+    except (ApprovalRefused, *refusals) as refusal:
         click.echo(f"refused: {refusal}", err=True)
         sys.exit(2)
+    finally:
+        con.close()
+    for line in say(result):
+        click.echo(line)
+
+
+def _decided(verb: str, coaching_id: str, by: str, with_action: bool = True):
+    """The line of a decision: 'Approved C... by M1 at 2025-01-06 09:00:00 UTC: <action>'."""
+    def say(event: dict) -> list[str]:
+        line = f"{verb} {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC"
+        return [f"{line}: {event['approved_action']}" if with_action else f"{line}."]
+    return say
 
 
 @main.group()
@@ -174,32 +189,32 @@ def approvals():
 @click.option("--warehouse", help=_WAREHOUSE_HELP)
 def approvals_list(manager_id, include_resolved, warehouse):
     """Coaching events waiting for approval."""
-    from .coaching.state import list_pending
+    from .coaching.approvals import list_pending
 
-    con = _coaching_connection(warehouse)
-    try:
-        pending = list_pending(con, manager_id, include_resolved=include_resolved)
-    finally:
-        con.close()
-    if pending.is_empty():
-        click.echo("No coaching events waiting for approval" + (f" for manager {manager_id}." if manager_id else "."))
-        return
-    header = ("ID", "REP", "PATTERN", "WEEKS", "ESCALATED", "RECOMMENDED ACTION")
-    rows = [
-        (
-            r["coaching_id"],
-            f"{r['rep_name']} ({r['rep_id']})" if r["rep_name"] != r["rep_id"] else r["rep_id"],
-            r["pattern_key"],
-            str(r["weeks_flagged"]),
-            "to SLM" if r["escalated_to_slm"] else "no",
-            r["recommended_action"] or "",
-        )
-        for r in pending.iter_rows(named=True)
-    ]
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)][:-1]
-    for line in (header, *rows):
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1])
-    click.echo(f"{len(rows)} event(s) waiting for approval.")
+    def table(pending) -> list[str]:
+        if pending.is_empty():
+            return ["No coaching events waiting for approval" + (f" for manager {manager_id}." if manager_id else ".")]
+        header = ("ID", "REP", "PATTERN", "WEEKS", "ESCALATED", "RECOMMENDED ACTION")
+        rows = [
+            (
+                r["coaching_id"],
+                f"{r['rep_name']} ({r['rep_id']})" if r["rep_name"] != r["rep_id"] else r["rep_id"],
+                r["pattern_key"],
+                str(r["weeks_flagged"]),
+                "to SLM" if r["escalated_to_slm"] else "no",
+                r["recommended_action"] or "",
+            )
+            for r in pending.iter_rows(named=True)
+        ]
+        widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)][:-1]
+        return [
+            *("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1]
+              for line in (header, *rows)),
+            f"{len(rows)} event(s) waiting for approval.",
+        ]
+
+    _on_warehouse(warehouse, lambda con: list_pending(con, manager_id, include_resolved=include_resolved),
+                  say=table)
 
 
 @approvals.command("approve")
@@ -208,14 +223,9 @@ def approvals_list(manager_id, include_resolved, warehouse):
 @click.option("--warehouse", help=_WAREHOUSE_HELP)
 def approvals_approve(coaching_id, by, warehouse):
     """Approve a coaching event's recommended action (the rep may then see it)."""
-    from .coaching.state import approve
+    from .coaching.approvals import approve
 
-    con = _coaching_connection(warehouse)
-    try:
-        event = _gate(approve, con, coaching_id, by)
-    finally:
-        con.close()
-    click.echo(f"Approved {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC: {event['approved_action']}")
+    _on_warehouse(warehouse, approve, coaching_id, by, say=_decided("Approved", coaching_id, by))
 
 
 @approvals.command("modify")
@@ -225,14 +235,9 @@ def approvals_approve(coaching_id, by, warehouse):
 @click.option("--warehouse", help=_WAREHOUSE_HELP)
 def approvals_modify(coaching_id, by, action, warehouse):
     """Replace a coaching event's recommended action with your own text."""
-    from .coaching.state import modify
+    from .coaching.approvals import modify
 
-    con = _coaching_connection(warehouse)
-    try:
-        event = _gate(modify, con, coaching_id, by, action)
-    finally:
-        con.close()
-    click.echo(f"Modified {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC: {event['approved_action']}")
+    _on_warehouse(warehouse, modify, coaching_id, by, action, say=_decided("Modified", coaching_id, by))
 
 
 @approvals.command("dismiss")
@@ -242,14 +247,10 @@ def approvals_modify(coaching_id, by, action, warehouse):
 @click.option("--warehouse", help=_WAREHOUSE_HELP)
 def approvals_dismiss(coaching_id, by, note, warehouse):
     """Dismiss a coaching event: kept in the log, never shown to the rep."""
-    from .coaching.state import dismiss
+    from .coaching.approvals import dismiss
 
-    con = _coaching_connection(warehouse)
-    try:
-        event = _gate(dismiss, con, coaching_id, by, note)
-    finally:
-        con.close()
-    click.echo(f"Dismissed {coaching_id} by {by} at {event['decided_at']:%Y-%m-%d %H:%M:%S} UTC.")
+    _on_warehouse(warehouse, dismiss, coaching_id, by, note,
+                  say=_decided("Dismissed", coaching_id, by, with_action=False))
 
 
 @main.command()
@@ -259,19 +260,17 @@ def approvals_dismiss(coaching_id, by, note, warehouse):
 @click.option("--warehouse", help=_WAREHOUSE_HELP)
 def escalate(rep_id, by, note, warehouse):
     """A manager's on-demand escalation of a rep to the second-line manager."""
-    from .coaching.state import escalate_manually
+    from .coaching.approvals import escalate_manually
 
-    con = _coaching_connection(warehouse)
-    try:
-        row = _gate(escalate_manually, con, rep_id, by, note)
-    finally:
-        con.close()
-    click.echo(
-        (f"Escalated {rep_id} to the SLM ({row['slm_id']})" if row["escalated_to"] == "slm" else
-         f"Escalated {rep_id} to you, the manager: they have no second-line manager in the CRM")
-        + f" as {row['escalation_id']} "
-        f"by {by} at {row['escalated_at']:%Y-%m-%d %H:%M:%S} UTC."
-    )
+    def say(row: dict) -> list[str]:
+        return [
+            (f"Escalated {rep_id} to the SLM ({row['slm_id']})" if row["escalated_to"] == "slm" else
+             f"Escalated {rep_id} to you, the manager: they have no second-line manager in the CRM")
+            + f" as {row['escalation_id']} "
+            f"by {by} at {row['escalated_at']:%Y-%m-%d %H:%M:%S} UTC."
+        ]
+
+    _on_warehouse(warehouse, escalate_manually, rep_id, by, note, say=say)
 
 # --- end of approval gate and manual escalation ----------------------------------------------
 
@@ -295,16 +294,8 @@ def state_purge(after, dry_run, by, warehouse):
     from .coaching.purge import PurgeRefused, purge
     from .coaching.state_dates import FutureStateDate
 
-    con = _coaching_connection(warehouse)
-    try:
-        result = purge(con, after, dry_run=dry_run, by=by)
-    except (PurgeRefused, FutureStateDate) as refusal:
-        click.echo(f"refused: {refusal}", err=True)
-        sys.exit(2)
-    finally:
-        con.close()
-    for line in result.lines():
-        click.echo(line)
+    _on_warehouse(warehouse, lambda con: purge(con, after, dry_run=dry_run, by=by),
+                  say=lambda result: result.lines(), refusals=(PurgeRefused, FutureStateDate))
 
 # --- end of coaching state repair ------------------------------------------------------------
 

@@ -8,8 +8,11 @@ always attached under the fixed alias `warehouse` (as dbt's profile does), whate
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 
 import click
 import duckdb
@@ -57,6 +60,58 @@ def open_warehouse(path: str | os.PathLike, read_only: bool = False) -> duckdb.D
             raise WarehouseLocked(path, str(exc)) from exc
         raise
     return con
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """The names of the tables and views of `schema` in the connection's current database
+    (the warehouse, not a file attached beside it): one catalog query, none created."""
+    return {
+        row[0] for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ?",
+            [schema],
+        ).fetchall()
+    }
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` (a table or view) exists in the connection's current database."""
+    return table in existing_tables(con, schema)
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC as the warehouse stores it: a naive TIMESTAMP holding UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the caller holds an open transaction on `con`. DuckDB has no such flag, and a
+    BEGIN inside a transaction aborts it; in autocommit every statement gets a new
+    transaction id, inside a transaction they share one."""
+    query = "select current_transaction_id()"
+    return con.execute(query).fetchone()[0] == con.execute(query).fetchone()[0]
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, *, commit: bool = True, join: bool = True) -> Iterator[None]:
+    """The block in one transaction: committed at its end, rolled back (`rollback`, keeping
+    the error) when it raises.
+    join: inside a transaction the caller opened, the block runs in it and the caller commits;
+    join=False begins one regardless (DuckDB refuses a transaction inside another).
+    commit=False: rolled back at the end even when the block succeeds (a dry run)."""
+    if join and in_transaction(con):
+        yield
+        return
+    con.begin()
+    try:
+        yield
+    except BaseException as exc:
+        rollback(con, exc)
+        raise
+    if commit:
+        con.commit()
+    else:
+        con.rollback()
 
 
 def rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:

@@ -15,6 +15,7 @@ import datetime as dt
 from dagster import Failure, MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
 from .config import settings
+from .fiscal import monday_of
 
 SETTING = "partitions.start_date"
 
@@ -22,7 +23,7 @@ SETTING = "partitions.start_date"
 def first_week(start: dt.date | None = None) -> dt.date:
     """The Monday of the week holding the configured start: that week is the first partition."""
     start = start or settings().partitions.start_date
-    return start - dt.timedelta(days=start.weekday())
+    return monday_of(start)
 
 
 def first_month(start: dt.date | None = None) -> dt.date:

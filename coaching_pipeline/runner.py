@@ -23,7 +23,8 @@ from . import partitions, preflight, run_lock
 from .assets.digests import MONTHLY_DIGESTS
 from .assets.publish import REJECTED_FILES
 from .config import RunPaths, settings
-from .db import WarehouseLocked, error_line, open_warehouse, table_row_counts
+from .db import WarehouseLocked, error_line, open_warehouse, table_exists, table_row_counts
+from .fiscal import monday_of, previous_month
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
 
 
@@ -35,7 +36,7 @@ def _instance() -> DagsterInstance:
 def weeks_to_assess(as_of: dt.date, history_empty: bool, backfill_weeks: int) -> list[dt.date]:
     """The Mondays to assess: the week containing as_of, and on a new install the
     `backfill_weeks` before it, oldest first."""
-    monday = as_of - dt.timedelta(days=as_of.weekday())
+    monday = monday_of(as_of)
     weeks = [monday]
     if history_empty:
         weeks = [monday - dt.timedelta(weeks=k) for k in range(backfill_weeks, 0, -1)] + weeks
@@ -47,7 +48,7 @@ def digest_month(as_of: dt.date) -> dt.date:
     next_day = as_of + dt.timedelta(days=1)
     if next_day.day == 1:
         return as_of.replace(day=1)
-    return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return previous_month(as_of)
 
 
 def partitions_refusal(as_of: dt.date, weeks: list[dt.date]) -> str | None:
@@ -68,10 +69,7 @@ def _coaching_state(paths: RunPaths) -> tuple[dt.date, bool]:
     con = open_warehouse(paths.warehouse, read_only=True)
     try:
         as_of = paths.as_of or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
-        has_log = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'coaching' and table_name = 'skill_assessment_log'"
-        ).fetchone()[0]
+        has_log = table_exists(con, "coaching", "skill_assessment_log")
         empty = not has_log or con.execute("select count(*) = 0 from coaching.skill_assessment_log").fetchone()[0]
         return as_of, bool(empty)
     finally:

@@ -27,6 +27,7 @@ from dagster import (
     schedule,
 )
 
+from .fiscal import monday_of, previous_month
 from .jobs import monthly_digests_job, nightly_job, weekly_coaching_job
 from .partitions import MONTHLY_PARTITIONS, first_month
 
@@ -52,20 +53,11 @@ def _tick_date(context: ScheduleEvaluationContext) -> dt.date:
     return when.date()
 
 
-def week_monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def first_business_day(year: int, month: int) -> dt.date:
     day = dt.date(year, month, 1)
     while day.weekday() >= 5:  # Saturday, Sunday
         day += dt.timedelta(days=1)
     return day
-
-
-def previous_month(day: dt.date) -> dt.date:
-    """The first day of the month before `day`'s month."""
-    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def month_partition_key(month: dt.date) -> str:
@@ -92,7 +84,7 @@ nightly_schedule = ScheduleDefinition(
     description="Mondays at 04:00 UTC (after the nightly run): the skill assessment of that Monday's week.",
 )
 def weekly_coaching_schedule(context: ScheduleEvaluationContext):
-    monday = week_monday(_tick_date(context))
+    monday = monday_of(_tick_date(context))
     # The partition is keyed by its Monday, the assessment date; the run key makes a
     # repeated tick for the same week a no-op.
     return RunRequest(run_key=f"weekly_coaching:{monday.isoformat()}", partition_key=monday.isoformat())

@@ -20,8 +20,10 @@ from .. import preflight
 from ..coaching import rules, state
 from ..coaching.evidence import load_evidence
 from ..coaching.purge import warehouse_replay
+from ..coaching.schema import ensure_schema
 from ..coaching.skills import assess_week
 from ..coaching.state_dates import check_dates, check_weeks
+from ..coaching.wording import NO_SLM_NOTE
 from ..config import settings, utc_today
 from ..partitions import WEEKLY_PARTITIONS, requested_keys
 from ..resources import WRITER_POOL, RunSettings, Warehouse
@@ -72,7 +74,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
         if understood.nothing_to_coach:  # a plain sentence, not a crash on empty evidence
             raise Failure(description=understood.nothing_to_coach,
                           metadata={"preflight": MetadataValue.md(understood.markdown())})
-        state.ensure_schema(con)
+        ensure_schema(con)
         evidence = load_evidence(con)
         done = state.assessed_weeks(con)
         # Re-running a week changes nothing: its rows are written once.
@@ -101,7 +103,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
         without_slm = con.execute(
             "select count(*), count(distinct manager_id), string_agg(distinct coalesce(manager_id, '?'), ', ') "
             "from coaching.escalations where slm_id is null and escalated_to = 'manager' and reason like ?",
-            [f"%{rules.NO_SLM_NOTE}"],
+            [f"%{NO_SLM_NOTE}"],
         ).fetchone()
     already = [week.isoformat() for week in weeks_run if week in done]
     context.log.info(
@@ -154,7 +156,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
 def daily_flags(context: AssetExecutionContext, warehouse: Warehouse, run: RunSettings) -> MaterializeResult:
     with warehouse.connect() as con:
         understood = _preflight(context, con)  # the nightly's first step after dbt
-        state.ensure_schema(con)
+        ensure_schema(con)
         run_date = run.as_of_date() or con.execute("select as_of from intermediate.int_as_of").fetchone()[0]
         # Refused even when no flag would be raised: a run dated after today is the mistake.
         check_dates("raise daily flags dated", [run_date], as_of=run_date)

@@ -27,8 +27,7 @@ from dagster import (
 )
 
 from ..config import settings
-from ..digests import Month, render_month
-from ..digests.content import has_marts
+from ..digests import Month, has_marts, render_month
 from ..digests.delivery import send_month
 from ..mail import SMTP_URL_VAR, smtp_server
 from ..partitions import MONTHLY_PARTITIONS, requested_keys

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from ..db import table_exists
 from ..ingest import configured_objects, loader
 from ..ingest.readers import discover
 from ..resources import WRITER_POOL, LandingZone, Warehouse
@@ -29,10 +30,7 @@ def landing_files(landing: Path) -> dict[str, list[Path]]:
 
 def loaded_paths(con) -> set[str]:
     """The landing-relative paths the ledger records as loaded (none on a new warehouse)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = '_loaded_files'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "raw", "_loaded_files"):
         return set()
     return {row[0] for row in con.execute(f"select distinct file from {loader.LEDGER} where status = 'loaded'").fetchall()}
 

@@ -35,7 +35,7 @@ from dagster import (
 )
 
 from ..config import published_path
-from ..db import open_warehouse
+from ..db import existing_tables, open_warehouse, utc_now
 from ..resources import WRITER_POOL, Warehouse
 from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 
@@ -98,14 +98,7 @@ def _quote(path: Path) -> str:
 
 
 def _existing(con, schema: str, names: tuple[str, ...]) -> list[str]:
-    present = {
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'warehouse' "
-            "and table_schema = ?",
-            [schema],
-        ).fetchall()
-    }
+    present = existing_tables(con, schema)  # of the warehouse, the connection's database
     return [n for n in names if n in present]
 
 
@@ -154,7 +147,7 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
             )
             for statement in _PUBLICATION_COMMENTS:
                 con.execute(statement)
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            now = utc_now()
             con.executemany(
                 "insert into published.marts.publication values (?, ?, ?, ?, ?, ?)",
                 [(s, t, n, now, as_of, run_id) for s, t, n in published],

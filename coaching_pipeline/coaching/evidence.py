@@ -107,3 +107,12 @@ def load_evidence(con: duckdb.DuckDBPyConnection) -> Evidence:
         columns = ", ".join(SCHEMAS[name])
         frames[name] = con.execute(f"select {columns} {source}").pl()
     return Evidence(**frames)
+
+
+def sellers(evidence: Evidence) -> pl.DataFrame:
+    """rep_id, role, manager_id, is_active of every seller of the evidence (one row each)."""
+    return (
+        evidence.users.filter(pl.col("is_seller").fill_null(False))
+        .select(pl.col("user_id").alias("rep_id"), "role", "manager_id", "is_active")
+        .unique("rep_id", keep="first")
+    )

@@ -38,11 +38,12 @@ import duckdb
 import polars as pl
 
 from ..config import CoachingSettings, settings, utc_today
-from ..db import rollback
+from ..db import table_exists, transaction, utc_now
 from ..fiscal import fiscal_year_start_month
 from . import rules, state
+from .attainment import attainment_at
 from .evidence import QUERIES, Evidence, load_evidence
-from .skills import attainment_at
+from .schema import STATE_TABLES, ensure_schema
 from .state_dates import SCHEMA, STATE_DATES
 
 AUDIT_TABLE = "state_purges"
@@ -118,13 +119,8 @@ def warehouse_replay(con: duckdb.DuckDBPyConnection, cfg: CoachingSettings | Non
 
 
 def _missing_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:
-    present = {
-        f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
-        ).fetchall()
-    }
     needed = sorted({m.group(1) for q in QUERIES.values() if (m := re.search(r"from (\w+\.\w+)", q))})
-    return [name for name in needed if name not in present]
+    return [name for name in needed if not table_exists(con, *name.split("."))]
 
 
 # --------------------------------------------------------------------------------------
@@ -225,10 +221,6 @@ def os_user() -> str:
         return "unknown"
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _snapshot(con, table: str) -> str:
     name = f"_purge_before_{table}"
     con.execute(f"create or replace temp table {name} as select * from {SCHEMA}.{table}")
@@ -281,27 +273,19 @@ def purge(con: duckdb.DuckDBPyConnection, after: dt.date, *, dry_run: bool = Fal
                 "build them first with: coaching run"
             )
         replay = warehouse_replay
-    state.ensure_schema(con)
-    con.begin()
-    try:
-        result = _purge_in_transaction(con, after, dry_run=dry_run, by=by, replay=replay, today=today,
-                                       at=at or _utc_now())
-    except BaseException as exc:
-        rollback(con, exc)
-        raise
-    if dry_run:
-        con.rollback()
-    else:
-        con.commit()
-    return result
+    ensure_schema(con)
+    # its own transaction (never the caller's), rolled back at the end of a dry run
+    with transaction(con, join=False, commit=not dry_run):
+        return _purge_in_transaction(con, after, dry_run=dry_run, by=by, replay=replay, today=today,
+                                     at=at or utc_now())
 
 
 def _purge_in_transaction(con, after, *, dry_run, by, replay, today, at) -> PurgeResult:
-    before = {table: _snapshot(con, table) for table in state.STATE_TABLES}
+    before = {table: _snapshot(con, table) for table in STATE_TABLES}
     for statement in _DELETES:
         con.execute(statement, [after])
     state.apply_replay(con, replay(con), today=today)
-    changes = [_diff(con, table, before[table]) for table in state.STATE_TABLES]
+    changes = [_diff(con, table, before[table]) for table in STATE_TABLES]
     kept_decisions = con.execute(
         f"select count(*) from {SCHEMA}.decisions where coaching_id in (select coaching_id from "
         f"{before['coaching_log']}) and coaching_id not in (select coaching_id from {SCHEMA}.coaching_log)"

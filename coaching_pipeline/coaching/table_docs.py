@@ -5,7 +5,7 @@ analyst reads them with `select table_name, comment from duckdb_tables()` or
 
 `comment_coaching_tables` writes every comment in one pass and refuses (UndocumentedColumn,
 before writing anything) a coaching table or column that exists in the database without a
-description here, so a new column cannot ship undocumented. state.ensure_schema calls
+description here, so a new column cannot ship undocumented. schema.ensure_schema calls
 `document_coaching_tables`, which costs one catalog query when the comments are already
 current and runs the pass otherwise (a new warehouse, an older one, a table created since,
 a description edited here); it never writes on a read-only connection.
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA = "coaching"
+from ..db import transaction
+from .state_dates import SCHEMA
 
 _REP = ("Seller's CRM User Id: joins marts.sellers.rep_id (and intermediate.int_users.user_id, "
         "marts.rep_performance.rep_id).")
@@ -263,12 +264,6 @@ def _doc(table: str, column: str | None) -> str | None:
     return TABLES.get(table) if column is None else COLUMNS.get(table, {}).get(column)
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    # As state._in_transaction: in autocommit every statement gets a new transaction id.
-    query = "select current_transaction_id()"
-    return con.execute(query).fetchone()[0] == con.execute(query).fetchone()[0]
-
-
 def _comment_all(con: duckdb.DuckDBPyConnection, catalog: dict[tuple[str, str | None], str | None]) -> int:
     undocumented = sorted(
         f"{SCHEMA}.{t}" + ("" if c is None else f".{c}") for t, c in catalog if not (_doc(t, c) or "").strip()
@@ -284,18 +279,9 @@ def _comment_all(con: duckdb.DuckDBPyConnection, catalog: dict[tuple[str, str | 
         else f'COMMENT ON COLUMN {SCHEMA}."{t}"."{c}" IS {_sql_text(_doc(t, c))}'
         for t, c in sorted(catalog, key=lambda key: (key[0], key[1] or ""))
     ]
-    own = not _in_transaction(con)  # one transaction: atomic, and half the cost of autocommit
-    if own:
-        con.begin()
-    try:
+    with transaction(con):  # one transaction: atomic, and half the cost of autocommit
         for statement in statements:
             con.execute(statement)
-    except BaseException:
-        if own:
-            con.rollback()
-        raise
-    if own:
-        con.commit()
     return len(statements)
 
 

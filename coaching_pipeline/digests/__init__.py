@@ -2,8 +2,13 @@
 and the SLM notice of a month, as self-contained HTML, Markdown and an email variant (.eml)
 with a manifest, and their delivery ("Delivery").
 
-- content: what each document says, read from the warehouse (the guardrails live here);
-- decisions: the manager's decision on each escalation, for the SLM notice;
+- month_data: the month's warehouse reads (one reader per query) and `MonthData`, the
+  month's rows shared by every document; `has_marts`;
+- formatting: the month (`Month`) and every number, amount, date and trend as printed;
+- rep_digest: what the rep digest says (the guardrails live here), one seller at a time;
+- documents: the manager digest, the SLM notice and `gather`, every document of a month;
+- escalations, decisions, hygiene: the escalations, the manager's decision on each (for the
+  SLM notice) and the stale deals, as the documents print them;
 - charts: matplotlib charts as SVG and PNG, deterministic;
 - narrative: the AI narrative (Anthropic SDK, validated structured output, cache, fallback);
 - render: Jinja2 templates (coaching_pipeline/templates), CSS inlining, files and manifest;
@@ -11,18 +16,27 @@ with a manifest, and their delivery ("Delivery").
 - delivery: `coaching send`, mailing a month's .eml files once per recipient (sent log).
 """
 
-from .content import Month, MonthContent, gather
+from .documents import MonthContent, gather, manager_digest, slm_notice
+from .formatting import Month
+from .month_data import MonthData, has_marts, read_month
 from .narrative import NarrativeConfig, NarrativeStats
 from .render import MANIFEST, SIDECAR, RenderResult, render_month
+from .rep_digest import rep_digest
 
 __all__ = [
     "MANIFEST",
     "SIDECAR",
     "Month",
     "MonthContent",
+    "MonthData",
     "NarrativeConfig",
     "NarrativeStats",
     "RenderResult",
     "gather",
+    "has_marts",
+    "manager_digest",
+    "read_month",
     "render_month",
+    "rep_digest",
+    "slm_notice",
 ]

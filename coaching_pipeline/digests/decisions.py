@@ -22,13 +22,13 @@ from collections.abc import Callable
 
 import duckdb
 
+from .formatting import day_text
+
 
 def decision_texts(con: duckdb.DuckDBPyConnection, escalations: list[dict], as_of: dt.date,
                    name: Callable[[str | None], str]) -> dict[str, str]:
     """escalation_id -> the sentence, for rows of coaching.escalations; `name` gives a user's
     display name. One query for all the rows."""
-    from .content import day_text  # content imports this module: looked up when a notice is built
-
     ids = sorted({e["coaching_id"] for e in escalations if e["coaching_id"]})
     cur = con.execute("""
         select coaching_id, approval_status, decided_by, decided_at, decision_note, approved_action, opened_on,

@@ -23,6 +23,7 @@ import duckdb
 
 from ..config import Settings
 from . import defaults
+from .formatting import day_text, deal_texts, money
 
 
 def cutoff(as_of: dt.date, config: Settings) -> dt.date:
@@ -50,9 +51,6 @@ def stale_deals_by_owner(con: duckdb.DuckDBPyConnection, as_of: dt.date, config:
 def team_list(stale: dict[str, list[dict]], team_ids: list[str], name, config: Settings) -> dict:
     """The manager digest's hygiene section for the sellers `team_ids`; `name` gives a user's
     display name. Texts are formatted once here for both the HTML and the Markdown."""
-    # content imports this module: its formatters are looked up when a digest is built
-    from .content import day_text, deal_texts, money
-
     deals = sorted((d for rep_id in team_ids for d in stale.get(rep_id, [])),
                    key=lambda d: (d["amount"] is None, -(d["amount"] or 0), -d["days_past_due"], d["opportunity_id"]))
     rows = [{

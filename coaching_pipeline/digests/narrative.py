@@ -35,8 +35,8 @@ import jsonschema
 
 from ..people_text import clean
 from . import defaults
-from .content import RepDigest
 from .figures import unsupported_figures
+from .rep_digest import RepDigest
 
 log = logging.getLogger(__name__)
 

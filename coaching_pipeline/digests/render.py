@@ -46,8 +46,10 @@ from ..people_text import clean, md_escape
 from ..safe_paths import path_inside, safe_id, safe_slug
 from . import charts, defaults
 from . import email as email_variant
-from .content import ManagerDigest, Month, MonthContent, RepDigest, day_text, gather
+from .documents import ManagerDigest, MonthContent, gather
+from .formatting import Month, day_text
 from .narrative import NarrativeConfig, NarrativeStats, Narrator
+from .rep_digest import RepDigest
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 MANIFEST = "manifest.json"

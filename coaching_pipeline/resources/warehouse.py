@@ -12,7 +12,7 @@ from dagster import ConfigurableResource
 
 from .. import run_lock
 from ..config import check_as_of, utc_today
-from ..db import WarehouseLocked, error_line, open_warehouse
+from ..db import WarehouseLocked, error_line, existing_tables, open_warehouse
 
 # Every asset that writes the warehouse runs in this pool, whose limit is 1 (dagster.yaml):
 # DuckDB allows one writing process at a time.
@@ -107,12 +107,7 @@ def latest_event_date(con: duckdb.DuckDBPyConnection, today: dt.date | None = No
     """The default as_of: the latest date of an activity, Task, Event, Gong call or closed
     deal's CloseDate loaded,
     not after today (a meeting booked for next week, or a row dated 2099, is not data yet)."""
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()
-    }
+    existing = existing_tables(con, "raw")
     event_dates = {
         "activities": "occurred_at::date",
         "task": "coalesce(activity_date, created_date::date)",

@@ -1,0 +1,200 @@
+"""The manager approval gate of the coaching log (coaching contract, "Coaching log, approvals
+and escalations"): a coaching event waits as pending_approval until the rep's manager
+approves, modifies or dismisses it (audited in coaching.decisions), and a manager may
+escalate one of their reps by hand. Each call checks who decides and on what, and refuses
+(ApprovalRefused) changing nothing.
+
+Decisions where the design is silent:
+- The manager allowed to decide on an event is the rep's current manager in
+  intermediate.int_users when that table exists and names one, else the event's manager_id.
+- list_pending shows pending events that are still open (include_resolved=True adds pending
+  events whose pattern has cleared).
+- The audit table names its columns decided_by / decided_at (BY and AT are SQL keywords); a
+  manual escalation is audited there too (decision 'escalated', coaching_id null).
+- Decisions and manual escalations carry the wall-clock UTC time they were made (naive
+  TIMESTAMP columns holding UTC); a manual escalation is refused for a date after today
+  (state_dates.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import polars as pl
+
+from ..db import table_exists, transaction, utc_now
+from .ids import short_hash
+from .rules import without_slm_to_manager
+from .schema import PENDING, SCHEMA, ensure_schema
+from .state_dates import check_dates
+
+
+class ApprovalRefused(Exception):
+    """A decision or escalation the gate refuses; nothing was changed."""
+
+
+def _current_user(con, user_id: str) -> dict | None:
+    """The user's row in intermediate.int_users, when that table exists."""
+    if not table_exists(con, "intermediate", "int_users"):
+        return None
+    row = con.execute(
+        "select user_id, user_name, role, manager_id, slm_id from intermediate.int_users where user_id = ?",
+        [user_id],
+    ).fetchone()
+    return dict(zip(("user_id", "user_name", "role", "manager_id", "slm_id"), row, strict=True)) if row else None
+
+
+def _event(con, coaching_id: str) -> dict:
+    cur = con.execute(f"select * from {SCHEMA}.coaching_log where coaching_id = ?", [coaching_id])
+    row = cur.fetchone()
+    if row is None:
+        raise ApprovalRefused(f"unknown coaching event {coaching_id!r}")
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def _rep_manager(con, rep_id: str, fallback: str | None) -> str | None:
+    user = _current_user(con, rep_id)
+    return (user or {}).get("manager_id") or fallback
+
+
+def _decide(con, coaching_id: str, by: str, decision: str, *, action: str | None, note: str | None,
+            at: dt.datetime | None) -> dict:
+    ensure_schema(con)
+    if not by or not by.strip():
+        raise ApprovalRefused("a decision needs the deciding manager's id (--by)")
+    event = _event(con, coaching_id)
+    if event["approval_status"] != PENDING:
+        raise ApprovalRefused(
+            f"coaching event {coaching_id} was already decided: {event['approval_status']} by "
+            f"{event['decided_by'] or 'unknown'} at "
+            f"{event['decided_at'].strftime('%Y-%m-%d %H:%M:%S') + ' UTC' if event['decided_at'] else 'an unknown time'}"
+        )
+    manager = _rep_manager(con, event["rep_id"], event["manager_id"])
+    if by != manager:
+        raise ApprovalRefused(
+            f"{by} is not the manager of rep {event['rep_id']} (manager: {manager or 'unknown'}); "
+            f"only the rep's manager can decide on coaching event {coaching_id}"
+        )
+    at = at or utc_now()
+    approved_action = {"approved": event["recommended_action"], "modified": action, "dismissed": None}[decision]
+    with transaction(con):
+        con.execute(
+            f"update {SCHEMA}.coaching_log set approval_status = ?, decided_by = ?, decided_at = ?, "
+            f"decision_note = ?, approved_action = ? where coaching_id = ? and approval_status = '{PENDING}'",
+            [decision, by, at, note, approved_action, coaching_id],
+        )
+        con.execute(
+            f"insert into {SCHEMA}.decisions (coaching_id, rep_id, decision, decided_by, decided_at, action_text, note) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [coaching_id, event["rep_id"], decision, by, at, approved_action, note],
+        )
+    return _event(con, coaching_id)
+
+
+def approve(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, *, at: dt.datetime | None = None) -> dict:
+    """The manager approves the recommended action as is: the rep may now see it."""
+    return _decide(con, coaching_id, by, "approved", action=None, note=None, at=at)
+
+
+def modify(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, action: str, *,
+           at: dt.datetime | None = None) -> dict:
+    """The manager replaces the recommended action with their own text, which the rep sees."""
+    if not action or not action.strip():
+        raise ApprovalRefused("a modified action needs its new text (--action)")
+    return _decide(con, coaching_id, by, "modified", action=action.strip(), note=None, at=at)
+
+
+def dismiss(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, note: str | None = None, *,
+            at: dt.datetime | None = None) -> dict:
+    """The manager dismisses the event: kept in the log, never shown to the rep. Escalation
+    rules still apply to it."""
+    return _decide(con, coaching_id, by, "dismissed", action=None, note=(note or None), at=at)
+
+
+def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, *,
+                 include_resolved: bool = False) -> pl.DataFrame:
+    """Events waiting for a manager's decision (all managers, or one)."""
+    ensure_schema(con)
+    name = "coalesce(e.rep_name, e.rep_id)"
+    join = ""
+    if table_exists(con, "intermediate", "int_users"):
+        name = "coalesce(e.rep_name, u.user_name, e.rep_id)"
+        join = "left join intermediate.int_users u on u.user_id = e.rep_id"
+    where = [f"e.approval_status = '{PENDING}'"]
+    params: list = []
+    if not include_resolved:
+        where.append("e.status = 'open'")
+    if manager_id:
+        where.append("e.manager_id = ?")
+        params.append(manager_id)
+    return con.execute(
+        f"""select e.coaching_id, e.rep_id, {name} as rep_name, e.role, e.manager_id, e.pattern_key,
+                   e.pattern_detected, e.recommended_action, e.opened_on, e.last_assessed_on,
+                   e.weeks_flagged, e.escalated_to_slm, e.status
+            from {SCHEMA}.coaching_log e {join}
+            where {' and '.join(where)}
+            order by e.manager_id, e.rep_id, e.opened_on, e.pattern_key, e.coaching_id""",
+        params,
+    ).pl()
+
+
+def escalate_manually(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note: str, *,
+                      at: dt.datetime | None = None) -> dict:
+    """A manager's on-demand escalation of one of their reps to the SLM, with a note."""
+    ensure_schema(con)
+    if not note or not note.strip():
+        raise ApprovalRefused("an escalation needs a note (--note) saying why")
+    if not by or not by.strip():
+        raise ApprovalRefused("an escalation needs the escalating manager's id (--by)")
+    user = _current_user(con, rep_id) or {}
+    logged = con.execute(
+        f"select role, manager_id from {SCHEMA}.skill_assessment_log where rep_id = ? "
+        "order by assessment_date desc limit 1",
+        [rep_id],
+    ).fetchone()
+    event = con.execute(
+        f"select role, manager_id, slm_id from {SCHEMA}.coaching_log where rep_id = ? "
+        "order by last_assessed_on desc nulls last, coaching_id limit 1",
+        [rep_id],
+    ).fetchone()
+    if not user and not logged and not event:
+        raise ApprovalRefused(f"unknown rep {rep_id!r}")
+    role = user.get("role") or (logged or event)[0]
+    manager = user.get("manager_id") or (logged[1] if logged else None) or (event[1] if event else None)
+    slm = user.get("slm_id") or (event[2] if event else None)
+    if by != manager:
+        raise ApprovalRefused(
+            f"{by} is not the manager of rep {rep_id} (manager: {manager or 'unknown'}); "
+            "only the rep's manager can escalate them"
+        )
+    at = at or utc_now()
+    check_dates(f"write a manual escalation of {rep_id} dated", [at.date()])
+    weeks = con.execute(
+        f"select assessment_date, score, level, cohort_percentile from {SCHEMA}.skill_assessment_log "
+        "where rep_id = ? and skill = 'overall' order by assessment_date desc limit 12",
+        [rep_id],
+    ).fetchall()
+    history = json.dumps([
+        {"assessment_date": d.isoformat(), "overall_score": s, "level": lv, "cohort_percentile": p}
+        for d, s, lv, p in reversed(weeks)
+    ])
+    eid = short_hash("E", "manual", rep_id, by, at.isoformat())
+    row = without_slm_to_manager({
+        "escalation_id": eid, "rep_id": rep_id, "role": role, "rule": "manual", "pattern_key": "manual",
+        "coaching_id": None, "escalated_to": "slm", "manager_id": manager, "slm_id": slm,
+        "escalation_date": at.date(), "reason": note.strip(), "history": history,
+        "escalated_by": by, "escalated_at": at,
+    })
+    with transaction(con):
+        con.execute(
+            f"insert into {SCHEMA}.escalations ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        con.execute(
+            f"insert into {SCHEMA}.decisions (coaching_id, rep_id, decision, decided_by, decided_at, action_text, note) "
+            "values (null, ?, 'escalated', ?, ?, null, ?)",
+            [rep_id, by, at, note.strip()],
+        )
+    return row

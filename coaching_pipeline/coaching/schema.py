@@ -1,0 +1,129 @@
+"""Schema `coaching` of the DuckDB warehouse: its tables, created IF NOT EXISTS and never
+dropped, so rebuilding the dbt schemas keeps them (state.py writes them, approvals.py the
+managers' decisions, table_docs.py their comments).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..db import existing_tables
+from .state_dates import SCHEMA
+from .table_docs import document_coaching_tables
+
+PENDING = "pending_approval"
+
+ASSESSMENT_COLUMNS = (
+    "rep_id", "role", "manager_id", "assessment_date", "skill", "score", "level", "components",
+    "gap_detected", "severity", "evidence_source", "trend", "cohort_percentile",
+    "weakest_component", "weakest_value", "weakest_target",
+)
+DECISION_COLUMNS = ("approval_status", "decided_by", "decided_at", "decision_note", "approved_action")
+
+DDL = [
+    f"create schema if not exists {SCHEMA}",
+    f"""create table if not exists {SCHEMA}.skill_assessment_log (
+        rep_id varchar not null,
+        role varchar,
+        manager_id varchar,
+        assessment_date date not null,
+        skill varchar not null,
+        score double,
+        level varchar,
+        components varchar,          -- JSON list of {{component, value, target_low, target_high, score, evidence_count}}
+        gap_detected boolean,
+        severity varchar,
+        evidence_source varchar,     -- JSON list
+        trend varchar,
+        cohort_percentile double,
+        weakest_component varchar,
+        weakest_value double,
+        weakest_target varchar,
+        primary key (rep_id, assessment_date, skill)
+    )""",
+    f"""create table if not exists {SCHEMA}.coaching_log (
+        coaching_id varchar primary key,
+        rep_id varchar not null,
+        rep_name varchar,
+        role varchar,
+        manager_id varchar,
+        slm_id varchar,
+        pattern_key varchar not null,
+        pattern_detected varchar,
+        recommended_action varchar,
+        opened_on date not null,
+        last_assessed_on date,
+        weeks_flagged integer,
+        escalated_to_slm boolean,
+        escalation_date date,
+        escalation_reason varchar,
+        resolution_date date,
+        improvement_detected boolean,
+        status varchar,                                   -- open | resolved
+        approval_status varchar not null default '{PENDING}',  -- pending_approval | approved | modified | dismissed
+        decided_by varchar,
+        decided_at timestamp,                             -- UTC
+        decision_note varchar,
+        approved_action varchar                           -- what the rep may see (approved or modified)
+    )""",
+    f"""create table if not exists {SCHEMA}.coaching_history (
+        coaching_id varchar not null,
+        assessment_date date not null,
+        flagged boolean,
+        metric_value double,
+        clock_week integer,
+        clock_reset boolean,
+        escalated boolean,
+        primary key (coaching_id, assessment_date)
+    )""",
+    f"""create table if not exists {SCHEMA}.escalations (
+        escalation_id varchar primary key,
+        rep_id varchar not null,
+        role varchar,
+        rule varchar not null,        -- persistence | attainment | bottom_quartile | manual
+        pattern_key varchar,
+        coaching_id varchar,
+        escalated_to varchar,         -- slm | manager | manager_and_slm
+        manager_id varchar,
+        slm_id varchar,
+        escalation_date date not null,
+        reason varchar,
+        history varchar,              -- JSON list of the weekly history behind the escalation
+        escalated_by varchar,         -- manual escalations only
+        escalated_at timestamp        -- manual escalations only (UTC)
+    )""",
+    f"""create table if not exists {SCHEMA}.daily_flags (
+        flag_id varchar primary key,
+        rep_id varchar not null,
+        manager_id varchar,
+        rule varchar not null,        -- attainment | large_deal_red
+        flag_week date not null,      -- Monday of flag_date
+        flag_date date not null,      -- the run date that first raised it
+        detail varchar,
+        opportunity_id varchar
+    )""",
+    f"create sequence if not exists {SCHEMA}.decision_seq",
+    f"""create table if not exists {SCHEMA}.decisions (
+        decision_id bigint primary key default nextval('{SCHEMA}.decision_seq'),
+        coaching_id varchar,          -- null for a manual escalation
+        rep_id varchar,
+        decision varchar not null,    -- approved | modified | dismissed | escalated
+        decided_by varchar not null,
+        decided_at timestamp not null, -- UTC
+        action_text varchar,
+        note varchar
+    )""",
+]
+
+STATE_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags", "decisions")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create whatever part of schema `coaching` is missing (no table or column is ever
+    dropped or altered), then bring the tables' comments up to date (table_docs.py: one catalog query
+    when they are). A no-op when every table and comment is there, so read-only connections
+    work too."""
+    if not existing_tables(con, SCHEMA).issuperset(STATE_TABLES):
+        for statement in DDL:
+            con.execute(statement)
+    document_coaching_tables(con)
