@@ -330,3 +330,58 @@ def test_quota_periods_cover_their_period_or_the_default_length(wh):
                    (D(2025, 2, 1), D(2025, 4, 30), 89, Decimal("8900.00"), False)]
     assert [r[1:5] for r in rows if r[0] == U_CSM] == [(D(2024, 10, 1), D(2024, 12, 31), 92, Decimal("92000.00"))]
 
+
+
+def test_rep_quarter_deals_quota_and_calls(wh):
+    """The per-rep-quarter aggregates rep_performance reads (every deal is Ann's, 10000 each)."""
+    deals = query_dicts(wh, "select * from intermediate.int_rep_quarter_deals order by rep_id, fiscal_quarter")
+    # 2025-Q1 (window Jan 1 - Mar 15): O3 won Jan 31 (cycle 91, no stakeholder, economic buyer)
+    # and O5 lost Feb 10 (1 stakeholder) closed in the window; O2 (Mar 31) and O4 (Feb 28,
+    # passed) are open with a close date in the quarter; O1 closes Apr 30, in no quarter yet.
+    # 2024-Q4 holds no close date: no row.
+    assert deals == [{
+        "rep_id": U_AE, "fiscal_quarter": "2025-Q1", "closed_won_amount": Decimal("10000.00"), "won_count": 1,
+        "lost_count": 1, "avg_deal_size": Decimal("10000.00"), "avg_sales_cycle_days": 91.0,
+        "avg_stakeholders": 0.5, "avg_days_to_meeting": None, "champion_identification_rate": 0.0,
+        "economic_buyer_rate": 0.5, "ytd_closed_won_amount": Decimal("10000.00"),
+        "open_pipeline_amount": Decimal("20000.00"),
+    }]
+    # Ann 2025-Q1: 90000 x 90/90 + 8900 x 59/89 (Feb 1 - Mar 31) = 95900; year to date
+    # (Jan 1 - Mar 15): 90000 x 74/90 + 8900 x 43/89 = 74000 + 4300. Cid's quota ends Dec 31.
+    assert query(wh, "select rep_id, fiscal_quarter, quota_amount, ytd_quota_amount "
+                     "from intermediate.int_rep_quarter_quota order by rep_id, fiscal_quarter") == [
+        (U_AE, "2025-Q1", Decimal("95900.00"), Decimal("78300.00")),
+        (U_CSM, "2024-Q4", Decimal("92000.00"), Decimal("92000.00")),
+    ]
+    # External calls on or before as_of: Ann's calls 1 (talk 0.4, 7 questions) and 2 (no
+    # stats), Sid's call 4; call 3 is Internal.
+    assert query(wh, "select rep_id, fiscal_quarter, calls_count, avg_talk_ratio, avg_questions_per_call, "
+                     "avg_longest_monologue_s, avg_patience_s "
+                     "from intermediate.int_rep_quarter_calls order by rep_id, fiscal_quarter") == [
+        (U_AE, "2025-Q1", 2, 0.4, 7.0, None, None),
+        (U_SDR, "2025-Q1", 1, None, None, None, None),
+    ]
+
+
+def test_contacts_contact_roles_and_call_accounts(wh):
+    roles = query(wh, "select opportunity_contact_role_id, is_economic_buyer_role, is_champion_role "
+                      "from intermediate.int_deal_contact_roles order by 1")
+    # 'Economic Buyer' and 'champion' match the default lists whatever their case.
+    assert roles == [("00K000000000001AAA", False, False), ("00K000000000002AAA", True, False),
+                     ("00K000000000003AAA", False, True), ("00K000000000004AAA", False, False),
+                     ("00K000000000005AAA", False, False), ("00K000000000006AAA", False, False)]
+    # No Name delivered: "First Last" with only a last name.
+    assert query(wh, "select contact_id, contact_name from intermediate.int_contacts order by 1") == [
+        (C1, "Cy"), (C2, "Dee"), (C3, "Eve"), (C4, "Fay")]
+    # Call 1: context A1 (and O1's A1); call 2: its fallback deal O2's A1; call 3: context A2
+    # (and O3's A2); call 4 has neither; call 5 is after as_of.
+    assert query(wh, "select call_id, account_id from intermediate.int_gong_call_accounts order by 1, 2") == [
+        ("7000000000000000001", A1), ("7000000000000000002", A1), ("7000000000000000003", A2)]
+
+
+def test_users_by_email_and_the_fallback_zone(wh):
+    by_email = dict(query(wh, "select email_lower, user_id from intermediate.int_users_by_email"))
+    assert by_email["ann@vendor.example"] == U_AE and len(by_email) == 7
+    # No Organization delivered: the configured default.
+    assert query(wh, "select time_zone, time_zone_source from intermediate.int_fallback_time_zone") == [
+        ("UTC", "default")]

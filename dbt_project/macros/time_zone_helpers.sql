@@ -1,8 +1,9 @@
 {#- Local time of sellers (landing-zone contract, "Money, currencies, local time"): a seller's
     zone is User.TimeZoneSidKey, else the latest Organization's TimeZoneSidKey, else var
     default_time_zone (settings org_defaults.time_zone). int_users resolves it per user
-    (time_zone, time_zone_source); these macros give the pieces to every model that turns a
-    UTC timestamp into a seller's local date or hour.
+    (time_zone, time_zone_source), int_fallback_time_zone holds the zone of rows without a
+    known seller; these macros give the pieces to every model that turns a UTC timestamp
+    into a seller's local date or hour.
 
     A zone name counts only when DuckDB's zone database (ICU, pg_timezone_names()) knows it,
     compared case-insensitively and spelled as the database spells it; a name it does not
@@ -38,14 +39,14 @@
     )
 {%- endmacro %}
 
-{#- The zones of int_users (and the fallback zone) when the model runs, for local_time. Empty
-    at parse time, or before int_users is first built (local_time then still converts,
-    only slower). -#}
+{#- The zones of int_users (and the fallback zone, int_fallback_time_zone, which the calling
+    model must ref too) when the model runs, for local_time. Empty at parse time, or before
+    int_users is first built (local_time then still converts, only slower). -#}
 {% macro time_zones_in_use(users_relation) -%}
     {%- if execute and load_relation(users_relation) is not none -%}
         {%- set result = run_query(
             "select time_zone from " ~ users_relation ~ " where time_zone is not null"
-            ~ " union select " ~ fallback_time_zone() ~ " order by 1") -%}
+            ~ " union select time_zone from " ~ ref('int_fallback_time_zone') ~ " order by 1") -%}
         {{ return(result.columns[0].values() | reject('none') | list) }}
     {%- endif -%}
     {{ return([]) }}

@@ -67,7 +67,7 @@ rep_zones as (
 ),
 
 fallback_zone as (
-    select {{ fallback_time_zone() }} as time_zone
+    select time_zone from {{ ref('int_fallback_time_zone') }}
 ),
 
 -- The newest raw load any source of this model had seen when it was built; stored on
@@ -128,15 +128,10 @@ rezoned_reps as (
 ),
 {% endif %}
 
--- Salesforce user of each email (active first, then smallest id): activity-log rows that
--- name their rep by email only.
+-- Salesforce user of each email (int_users_by_email): activity-log rows that name their
+-- rep by email only.
 users_by_email as (
-    select user_id, email_lower
-    from {{ ref('stg_salesforce__users') }}
-    where email_lower is not null
-    qualify row_number() over (
-        partition by email_lower order by is_active desc nulls last, user_id
-    ) = 1
+    select user_id, email_lower from {{ ref('int_users_by_email') }}
 ),
 
 tasks as (

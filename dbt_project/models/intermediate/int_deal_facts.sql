@@ -1,15 +1,6 @@
 -- One row per non-deleted opportunity created on or before as_of, with the shared
 -- deal-level facts of the mart contract (stakeholders, first meeting, MEDDPICC, champion,
 -- economic buyer, last touch, age, cycle). Computed for closed deals too.
-{%- set champion_roles = var('champion_roles') %}
-{%- set economic_buyer_roles = var('economic_buyer_roles') %}
-{#- The configured role lists as SQL text lists (lower-cased, quotes escaped). -#}
-{%- set champion_list -%}
-    [{% for r in champion_roles %}'{{ r | lower | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
-{%- endset %}
-{%- set economic_buyer_list -%}
-    [{% for r in economic_buyer_roles %}'{{ r | lower | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
-{%- endset %}
 {%- set meddpicc_columns = ['meddpicc_metrics', 'meddpicc_economic_buyer', 'meddpicc_decision_criteria',
                             'meddpicc_decision_process', 'meddpicc_paper_process', 'meddpicc_identify_pain',
                             'meddpicc_champion', 'meddpicc_competition'] %}
@@ -23,8 +14,9 @@ opportunities as (
     where opportunities.created_date <= as_of.as_of
 ),
 
+-- With their buying role (configured champion and economic buyer roles).
 contact_roles as (
-    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    select * from {{ ref('int_deal_contact_roles') }}
 ),
 
 -- Already limited to as_of by the intermediate models.
@@ -109,12 +101,12 @@ last_touches as (
     group by opportunity_id
 ),
 
--- Buying roles named on the deal's contact roles (Role lower-cased, configured lists).
+-- Buying roles named on the deal's contact roles (int_deal_contact_roles).
 contact_role_flags as (
     select
         opportunity_id,
-        bool_or(list_contains(cast({{ champion_list }} as varchar[]), contact_role_lower)) as has_champion_role,
-        bool_or(list_contains(cast({{ economic_buyer_list }} as varchar[]), contact_role_lower)) as has_economic_buyer_role,
+        bool_or(is_champion_role) as has_champion_role,
+        bool_or(is_economic_buyer_role) as has_economic_buyer_role,
         count(distinct contact_id) as contact_role_count
     from contact_roles
     group by opportunity_id

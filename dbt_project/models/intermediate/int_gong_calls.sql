@@ -10,14 +10,10 @@ with as_of as (
 ),
 
 -- A call's rep: metaData.primaryUserId -> Gong user -> email -> Salesforce user
--- (case-insensitive; active user first, then smallest id, should an email repeat).
+-- (int_users_by_email: case-insensitive; active user first, then smallest id, should an
+-- email repeat).
 users_by_email as (
-    select user_id, email_lower
-    from {{ ref('stg_salesforce__users') }}
-    where email_lower is not null
-    qualify row_number() over (
-        partition by email_lower order by is_active desc nulls last, user_id
-    ) = 1
+    select user_id, email_lower from {{ ref('int_users_by_email') }}
 ),
 
 -- The UTC date is at most a day from the local one: later calls cannot be on or before as_of.
@@ -40,7 +36,7 @@ zoned_calls as (
         coalesce(rep_zones.time_zone, fallback_zone.time_zone) as time_zone
     from calls_with_rep
     left join {{ ref('int_users') }} as rep_zones on calls_with_rep.rep_id = rep_zones.user_id
-    cross join (select {{ fallback_time_zone() }} as time_zone) as fallback_zone
+    cross join {{ ref('int_fallback_time_zone') }} as fallback_zone
 ),
 
 local_calls as (

@@ -25,14 +25,9 @@ gong_users as (
     select gong_user_id, email_lower from {{ ref('stg_gong__users') }}
 ),
 
--- Salesforce user of each email (active first, then smallest id), for email matches.
+-- Salesforce user of each email (int_users_by_email: active first, then smallest id).
 salesforce_users_by_email as (
-    select user_id, email_lower
-    from users
-    where email_lower is not null
-    qualify row_number() over (
-        partition by email_lower order by is_active desc nulls last, user_id
-    ) = 1
+    select user_id, email_lower from {{ ref('int_users_by_email') }}
 ),
 
 -- Role: the configured role field when it holds a known role (any case), else the first
@@ -96,10 +91,9 @@ known_time_zones as (
     from pg_timezone_names()
 ),
 
+-- The Organization's zone, else the default (int_fallback_time_zone).
 fallback_zone as (
-    select
-        {{ organization_time_zone() }} as organization_time_zone,
-        {{ fallback_time_zone() }} as time_zone
+    select time_zone, time_zone_source from {{ ref('int_fallback_time_zone') }}
 )
 
 select
@@ -138,8 +132,7 @@ select
     coalesce(user_zone.time_zone, fallback_zone.time_zone) as time_zone,
     case
         when user_zone.time_zone is not null then 'user'
-        when fallback_zone.organization_time_zone is not null then 'organization'
-        else 'default'
+        else fallback_zone.time_zone_source
     end as time_zone_source
 from users_with_manager as u
 left join known_time_zones as user_zone on lower(u.time_zone_sid_key) = user_zone.time_zone_lower

@@ -1,14 +1,8 @@
 -- One row per open deal that is not green: what the deal owner should do next (the action
 -- for the component that lost the most health points), with whom, when, and how urgent it
 -- is compared with the owner's other deals. Numbers come from var next_best_actions.
+-- It reads deal_health_scores and the intermediate layer only.
 {%- set nba = var('next_best_actions') %}
-{#- The configured buying roles as SQL text lists (lower-cased, quotes escaped). -#}
-{%- set economic_buyer_roles -%}
-    [{% for r in var('economic_buyer_roles') %}'{{ r | lower | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
-{%- endset %}
-{%- set champion_roles -%}
-    [{% for r in var('champion_roles') %}'{{ r | lower | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
-{%- endset %}
 with settings as (
     select
         cast({{ nba['urgent_within_days'] }} as integer) as urgent_within_days,
@@ -28,20 +22,21 @@ at_risk_deals as (
 ),
 
 -- Contact candidates, best first: 1 the primary contact role, 2 an economic buyer role,
--- 3 a champion role (several of one kind: the earliest role, then the smallest id) ...
+-- 3 a champion role (int_deal_contact_roles; several of one kind: the earliest role, then
+-- the smallest id) ...
 role_contacts as (
     select
         contact_roles.opportunity_id,
         contact_roles.contact_id,
         case
             when contact_roles.is_primary then 1
-            when list_contains(cast({{ economic_buyer_roles }} as varchar[]), contact_roles.contact_role_lower) then 2
-            when list_contains(cast({{ champion_roles }} as varchar[]), contact_roles.contact_role_lower) then 3
+            when contact_roles.is_economic_buyer_role then 2
+            when contact_roles.is_champion_role then 3
         end as preference,
         cast(null as date) as touched_on,
         cast(null as timestamp) as touched_at,
         contact_roles.created_at as role_created_at
-    from {{ ref('stg_salesforce__opportunity_contact_roles') }} as contact_roles
+    from {{ ref('int_deal_contact_roles') }} as contact_roles
     inner join at_risk_deals on contact_roles.opportunity_id = at_risk_deals.opportunity_id
     where contact_roles.contact_id is not null
 ),
@@ -58,7 +53,7 @@ touched_contacts as (
         cast(null as timestamp) as role_created_at
     from {{ ref('int_activities') }} as activities
     inner join at_risk_deals on activities.opportunity_id = at_risk_deals.opportunity_id
-    inner join {{ ref('stg_salesforce__contacts') }} as contacts on activities.contact_id = contacts.contact_id
+    inner join {{ ref('int_contacts') }} as contacts on activities.contact_id = contacts.contact_id
     where activities.origin in ('task', 'event')
 ),
 
@@ -69,7 +64,7 @@ chosen_contacts as (
         union all
         select * from touched_contacts
     ) as candidates
-    left join {{ ref('stg_salesforce__contacts') }} as contacts on candidates.contact_id = contacts.contact_id
+    left join {{ ref('int_contacts') }} as contacts on candidates.contact_id = contacts.contact_id
     qualify row_number() over (
         partition by candidates.opportunity_id
         order by
@@ -94,25 +89,15 @@ owner_event_starts as (
 ),
 
 -- ... and the owner's External Gong calls with the account: named in the call's context,
--- or the account of the call's linked opportunity. int_gong_calls stops at as_of.
-call_accounts as (
-    select call_id, object_id as account_id
-    from {{ ref('stg_gong__call_context_objects') }}
-    where object_type = 'Account'
-    union
-    select calls.call_id, opportunities.account_id
-    from {{ ref('int_gong_calls') }} as calls
-    inner join {{ ref('stg_salesforce__opportunities') }} as opportunities
-        on calls.opportunity_id = opportunities.opportunity_id
-),
-
+-- or the account of the call's linked opportunity (int_gong_call_accounts). int_gong_calls
+-- stops at as_of.
 owner_call_starts as (
     select at_risk_deals.opportunity_id, calls.started_at_local
     from at_risk_deals
     inner join {{ ref('int_gong_calls') }} as calls
         on calls.rep_id = at_risk_deals.owner_id
         and calls.is_external
-    inner join call_accounts
+    inner join {{ ref('int_gong_call_accounts') }} as call_accounts
         on calls.call_id = call_accounts.call_id
         and call_accounts.account_id = at_risk_deals.account_id
 ),
@@ -154,7 +139,7 @@ owner_zones as (
     select at_risk_deals.opportunity_id, coalesce(users.time_zone, fallback_zone.time_zone) as best_time_zone
     from at_risk_deals
     left join {{ ref('int_users') }} as users on at_risk_deals.owner_id = users.user_id
-    cross join (select {{ fallback_time_zone() }} as time_zone) as fallback_zone
+    cross join {{ ref('int_fallback_time_zone') }} as fallback_zone
 ),
 
 actions as (

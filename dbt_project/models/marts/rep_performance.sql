@@ -3,6 +3,10 @@
 -- the role's 'Top 25%' group for comparison, and the primary coaching need.
 -- A quarter's window is [quarter_start, window_end = least(quarter_end, as_of)]; "closed in
 -- the quarter" means is_closed and close_date inside the window.
+-- The per-rep-quarter aggregates come from the intermediate layer: deals
+-- (int_rep_quarter_deals), quota (int_rep_quarter_quota) and External calls
+-- (int_rep_quarter_calls); this model adds the activity mean, the rates, the ranking, the
+-- team and 'Top 25%' comparisons and the coaching gaps.
 {%- set top_share = var('top_group_share') %}
 {%- set gap_threshold = var('coaching_gap_threshold') %}
 {%- set window_days = var('activity_window_days') | int %}
@@ -17,11 +21,7 @@
     ('activity_volume', 'avg_daily_activities_30d', 'top_daily_30d', 'higher'),
 ] %}
 
-with as_of as (
-    select as_of from {{ ref('int_as_of') }}
-),
-
-quarters as (
+with quarters as (
     select
         fiscal_quarter,
         quarter_start,
@@ -54,133 +54,6 @@ rep_quarters as (
     cross join quarters
 ),
 
-deals as (
-    select
-        deals.opportunity_id,
-        deals.owner_id as rep_id,
-        deals.amount,
-        deals.close_date,
-        deals.stakeholder_count,
-        deals.days_to_meeting,
-        deals.has_champion,
-        deals.has_economic_buyer,
-        deals.sales_cycle_days,
-        -- A close dated after as_of has not happened yet on as_of.
-        deals.is_closed and deals.close_date <= as_of.as_of as is_closed_on_as_of,
-        deals.is_won and deals.close_date <= as_of.as_of as is_won_on_as_of
-    from {{ ref('int_deal_facts') }} as deals, as_of
-),
-
--- Deals closed (won or lost) inside the quarter's window.
-closed_deal_metrics as (
-    select
-        quarters.fiscal_quarter,
-        deals.rep_id,
-        sum(deals.amount) filter (where deals.is_won_on_as_of) as closed_won_amount,
-        count(*) filter (where deals.is_won_on_as_of) as won_count,
-        count(*) filter (where not deals.is_won_on_as_of) as lost_count,
-        -- Exact mean, rounded to the cent; deals without an amount are left out.
-        {{ money_mean('case when deals.is_won_on_as_of then deals.amount end') }} as avg_deal_size,
-        avg(deals.sales_cycle_days) filter (where deals.is_won_on_as_of) as avg_sales_cycle_days,
-        avg(deals.stakeholder_count) as avg_stakeholders,
-        -- avg skips deals without a meeting (null days_to_meeting).
-        avg(deals.days_to_meeting) as avg_days_to_meeting,
-        avg(cast(deals.has_champion as double)) as champion_identification_rate,
-        avg(cast(deals.has_economic_buyer as double)) as economic_buyer_rate
-    from deals
-    inner join quarters
-        on deals.close_date between quarters.quarter_start and quarters.window_end
-    where deals.is_closed_on_as_of
-    group by quarters.fiscal_quarter, deals.rep_id
-),
-
--- Won amount from the start of the fiscal year to the quarter's window end.
-ytd_won as (
-    select
-        quarters.fiscal_quarter,
-        deals.rep_id,
-        sum(deals.amount) as ytd_closed_won_amount
-    from deals
-    inner join quarters
-        on deals.close_date between quarters.fiscal_year_start and quarters.window_end
-    where deals.is_won_on_as_of
-    group by quarters.fiscal_quarter, deals.rep_id
-),
-
--- Open pipeline of the quarter: deals still open on as_of whose CloseDate falls anywhere in
--- the quarter (the full quarter, not only the elapsed window: an open deal expected to
--- close later this quarter is this quarter's pipeline).
-open_pipeline as (
-    select
-        quarters.fiscal_quarter,
-        deals.rep_id,
-        sum(deals.amount) as open_pipeline_amount
-    from deals
-    inner join quarters
-        on deals.close_date between quarters.quarter_start and quarters.quarter_end
-    where not deals.is_closed_on_as_of
-    group by quarters.fiscal_quarter, deals.rep_id
-),
-
--- Quota of a window, pro rata by day: each overlapping quota row adds quota_amount x
--- overlap_days / coverage_days, exactly, and the sum is rounded to the cent once. A quota
--- row in an unknown currency (null quota_amount) adds nothing.
-quota_windows as (
-    select
-        quarters.fiscal_quarter,
-        quota.rep_id,
-        quota.quota_amount,
-        quota.coverage_days,
-        least(quota.coverage_end, quarters.quarter_end)
-            - greatest(quota.coverage_start, quarters.quarter_start) + 1 as quarter_overlap_days,
-        least(quota.coverage_end, quarters.window_end)
-            - greatest(quota.coverage_start, quarters.fiscal_year_start) + 1 as ytd_overlap_days
-    from {{ ref('int_quota_periods') }} as quota
-    inner join quarters
-        on quota.coverage_start <= quarters.quarter_end
-        and quota.coverage_end >= quarters.fiscal_year_start
-    where quota.quota_amount is not null
-),
-
-quarter_quota as (
-    select
-        fiscal_quarter,
-        rep_id,
-        {{ pro_rata_to_money('sum(' ~ pro_rata_share('quota_amount', 'quarter_overlap_days', 'coverage_days') ~ ')') }}
-            as quota_amount
-    from quota_windows
-    where quarter_overlap_days > 0
-    group by fiscal_quarter, rep_id
-),
-
-ytd_quota as (
-    select
-        fiscal_quarter,
-        rep_id,
-        {{ pro_rata_to_money('sum(' ~ pro_rata_share('quota_amount', 'ytd_overlap_days', 'coverage_days') ~ ')') }}
-            as ytd_quota_amount
-    from quota_windows
-    where ytd_overlap_days > 0
-    group by fiscal_quarter, rep_id
-),
-
--- External Gong calls started in the window; avg skips calls missing a stat.
-call_metrics as (
-    select
-        quarters.fiscal_quarter,
-        calls.rep_id,
-        count(*) as calls_count,
-        avg(calls.talk_ratio) as avg_talk_ratio,
-        avg(calls.questions_company_count) as avg_questions_per_call,
-        avg(calls.longest_monologue_s) as avg_longest_monologue_s,
-        avg(calls.patience_s) as avg_patience_s
-    from {{ ref('int_gong_calls') }} as calls
-    inner join quarters
-        on calls.call_date between quarters.quarter_start and quarters.window_end
-    where calls.is_external
-    group by quarters.fiscal_quarter, calls.rep_id
-),
-
 -- Mean activity_count of the rep_activities rows on Mon-Fri in the N calendar days ending
 -- at the window end (days before the seller's first activity have no row).
 daily_activity as (
@@ -195,35 +68,33 @@ daily_activity as (
     group by quarters.fiscal_quarter, days.rep_id
 ),
 
+-- Sums over nothing are 0 (a rep-quarter without a row in an aggregate), means stay null.
 rep_metrics as (
     select
         rep_quarters.*,
-        quarter_quota.quota_amount,
-        coalesce(closed_deal_metrics.closed_won_amount, 0.00) as closed_won_amount,
-        coalesce(ytd_won.ytd_closed_won_amount, 0.00) as ytd_closed_won_amount,
-        ytd_quota.ytd_quota_amount,
-        coalesce(closed_deal_metrics.won_count, 0) as won_count,
-        coalesce(closed_deal_metrics.lost_count, 0) as lost_count,
-        closed_deal_metrics.avg_deal_size,
-        closed_deal_metrics.avg_sales_cycle_days,
-        closed_deal_metrics.avg_stakeholders,
-        closed_deal_metrics.avg_days_to_meeting,
-        closed_deal_metrics.champion_identification_rate,
-        closed_deal_metrics.economic_buyer_rate,
-        coalesce(open_pipeline.open_pipeline_amount, 0.00) as open_pipeline_amount,
-        coalesce(call_metrics.calls_count, 0) as calls_count,
-        call_metrics.avg_talk_ratio,
-        call_metrics.avg_questions_per_call,
-        call_metrics.avg_longest_monologue_s,
-        call_metrics.avg_patience_s,
+        quota.quota_amount,
+        coalesce(deals.closed_won_amount, 0.00) as closed_won_amount,
+        coalesce(deals.ytd_closed_won_amount, 0.00) as ytd_closed_won_amount,
+        quota.ytd_quota_amount,
+        coalesce(deals.won_count, 0) as won_count,
+        coalesce(deals.lost_count, 0) as lost_count,
+        deals.avg_deal_size,
+        deals.avg_sales_cycle_days,
+        deals.avg_stakeholders,
+        deals.avg_days_to_meeting,
+        deals.champion_identification_rate,
+        deals.economic_buyer_rate,
+        coalesce(deals.open_pipeline_amount, 0.00) as open_pipeline_amount,
+        coalesce(calls.calls_count, 0) as calls_count,
+        calls.avg_talk_ratio,
+        calls.avg_questions_per_call,
+        calls.avg_longest_monologue_s,
+        calls.avg_patience_s,
         daily_activity.avg_daily_activities_30d
     from rep_quarters
-    left join quarter_quota using (fiscal_quarter, rep_id)
-    left join ytd_quota using (fiscal_quarter, rep_id)
-    left join closed_deal_metrics using (fiscal_quarter, rep_id)
-    left join ytd_won using (fiscal_quarter, rep_id)
-    left join open_pipeline using (fiscal_quarter, rep_id)
-    left join call_metrics using (fiscal_quarter, rep_id)
+    left join {{ ref('int_rep_quarter_quota') }} as quota using (fiscal_quarter, rep_id)
+    left join {{ ref('int_rep_quarter_deals') }} as deals using (fiscal_quarter, rep_id)
+    left join {{ ref('int_rep_quarter_calls') }} as calls using (fiscal_quarter, rep_id)
     left join daily_activity using (fiscal_quarter, rep_id)
 ),
 
