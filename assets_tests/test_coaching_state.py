@@ -313,7 +313,7 @@ def test_decisions_record_who_and_when(gated, decision, args, status, approved_a
     recommended = gated.execute("select recommended_action from coaching.coaching_log where coaching_id = ?",
                                 [cid]).fetchone()[0]
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    event = getattr(state, decision)(gated, cid, "M1", *args)
+    event = getattr(approvals, decision)(gated, cid, "M1", *args)
     after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     expected_action = recommended if approved_action == "RECOMMENDED" else approved_action
     assert (event["approval_status"], event["decided_by"], event["approved_action"], event["decision_note"]) == (
