@@ -22,7 +22,7 @@
 -- are all there.
 -- The post-hooks remove what a batch cannot: days after as_of (as_of moved back), Tasks and
 -- Events deleted since, and links to opportunities deleted since. `dbt build --full-refresh`
--- rebuilds it all; assets_tests/test_incremental.py checks both give the same table.
+-- rebuilds it all; assets_tests/dbt/test_incremental.py checks both give the same table.
 {{
     config(
         materialized='incremental',

@@ -7,7 +7,7 @@
 -- late, however late, is counted. The post-hooks remove rows the new grid no longer has:
 -- days after as_of (as_of moved back), users who are no longer sellers and days before a
 -- seller's first activity (it was deleted). `dbt build --full-refresh` gives the same rows
--- (assets_tests/test_incremental.py).
+-- (assets_tests/dbt/test_incremental.py).
 {{
     config(
         materialized='incremental',
