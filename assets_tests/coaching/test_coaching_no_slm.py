@@ -5,7 +5,7 @@ import polars as pl
 
 from coaching_pipeline.coaching import rules
 
-from .test_coaching_rules import CFG, USERS, frame, series
+from .helpers import CFG, USERS, frame, series
 
 NO_SLM_USERS = pl.concat([USERS, pl.DataFrame([
     {"user_id": "R9", "user_name": "Nia Nobody", "role": "AE", "manager_id": "M9", "slm_id": None},

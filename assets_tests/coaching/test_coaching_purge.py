@@ -22,11 +22,21 @@ from coaching_pipeline.coaching.purge import PurgeRefused
 from coaching_pipeline.coaching.state_dates import FutureStateDate, check_weeks
 from coaching_pipeline.resources import RunSettings, Warehouse
 
-from . import test_coaching_state
-from .test_coaching_rules import DEAL_SCHEMA, PERF_SCHEMA, deal, perf
-from .test_coaching_state import ATTAINMENT, CFG, USERS, run_week, snapshot, week, week_frame
+from .helpers import (
+    ATTAINMENT,
+    CFG,
+    DEAL_SCHEMA,
+    PERF_SCHEMA,
+    USERS,
+    deal,
+    perf,
+    run_week,
+    snapshot,
+    week,
+    week_frame,
+)
 
-con = test_coaching_state.con  # the fixture: an empty coaching schema in a temporary warehouse
+# the `con` fixture (an empty coaching schema in a temporary warehouse) is in conftest.py
 
 TODAY = dt.date(2026, 12, 6)
 FAR = dt.date(2099, 12, 31)  # a "today" that lets a test write the mistake the guard now refuses

@@ -1,228 +1,38 @@
-"""The weekly skill assessment (coaching contract, "Skill scores") on hand-made evidence:
-target-band scoring, minimum evidence, skill and overall scores, levels, gaps, severity,
-trend, cohort percentile, scorecard normalisation, the evidence windows and attainment;
-plus one read of the evidence from a real warehouse. The assessment date is Monday
-2025-06-02 (d) unless said otherwise; settings are the defaults of settings.yaml."""
+"""The weekly skill assessment end to end (coaching contract, "Skill scores"): skill and
+overall scores from too little evidence and from deals, rounding, who is assessed, and one
+read of the evidence from a real warehouse (landing zone -> dbt -> assess_week). The
+assessment date is Monday 2025-06-02 (DAY); settings are the defaults of settings.yaml."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 
 import duckdb
 import polars as pl
 import pytest
 
 from coaching_pipeline.coaching.attainment import attainment_at
-from coaching_pipeline.coaching.components import band_text
-from coaching_pipeline.coaching.evidence import SCHEMAS, Evidence, load_evidence
-from coaching_pipeline.coaching.scoring import band_score, band_score_expr, label_scores
-from coaching_pipeline.coaching.skills import OUTPUT_SCHEMA, assess_week, component_scores
-from coaching_pipeline.config import SELLER_ROLES, TargetBand, load_settings
-from coaching_pipeline.fiscal import fiscal_quarter, fiscal_quarter_name
+from coaching_pipeline.coaching.evidence import load_evidence
 
 from ..landing import gong_call, party, write_crm, write_gong_page
 from ..warehouse import build_warehouse
+from .skills_helpers import (
+    CFG,
+    DAY,
+    D,
+    ago,
+    assess_week_checked,
+    call,
+    components_of,
+    deal,
+    evidence,
+    rows_of,
+    user,
+)
 
-# The module fixture builds once: its tests stay on one pytest-xdist worker.
+# The module fixture builds once; all the skill modules share one xdist group, so they stay on
+# one pytest-xdist worker.
 pytestmark = pytest.mark.xdist_group("coaching_skills")
-
-D = dt.date
-DAY = D(2025, 6, 2)  # a Monday
-CFG = load_settings().coaching  # the defaults, whatever $COACHING_CONFIG says
-
-
-def ago(days: int) -> dt.date:
-    return DAY - dt.timedelta(days=days)
-
-
-def frame(name: str, rows: list[dict]) -> pl.DataFrame:
-    schema = SCHEMAS[name]
-    for row in rows:
-        assert set(row) <= set(schema), f"unknown columns for {name}: {set(row) - set(schema)}"
-    return pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema)
-
-
-def user(uid, role="AE", manager="MGR", active=True):
-    return {"user_id": uid, "user_name": f"User {uid}", "role": role, "is_seller": role in SELLER_ROLES,
-            "is_active": active, "manager_id": manager, "slm_id": "SLM", "team_id": f"{manager}|{role}"}
-
-
-def call(cid, rep, days_ago, external=True, **metrics):
-    return {"call_id": cid, "rep_id": rep, "call_date": ago(days_ago), "is_external": external, **metrics}
-
-
-def deal(oid, owner, created_ago, close_ago, status, amount=None, **facts):
-    """close_ago < 0: a close date after d."""
-    created, close = ago(created_ago), ago(close_ago)
-    closed = status != "open"
-    return {"opportunity_id": oid, "owner_id": owner, "amount": amount, "created_date": created,
-            "close_date": close, "is_closed": closed, "is_won": status == "won", "deal_status": status,
-            "sales_cycle_days": (close - created).days if closed else None, **facts}
-
-
-def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), close_dates=(), quota=()):
-    return Evidence(
-        users=frame("users", [user("MGR", role="MANAGER", manager=None), *users]),
-        calls=frame("calls", list(calls)),
-        scorecard_answers=frame("scorecard_answers", list(answers)),
-        scorecard_questions=frame("scorecard_questions", list(questions)),
-        deals=frame("deals", list(deals)),
-        stage_history=frame("stage_history", list(stages)),
-        close_date_history=frame("close_date_history", list(close_dates)),
-        quota_periods=frame("quota_periods", list(quota)),
-    )
-
-
-def components_of(ev, rep, day=DAY):
-    """{component: (value rounded 4, evidence_count, score rounded 3)} of one rep."""
-    rows = component_scores(ev, day, CFG).filter(pl.col("rep_id") == rep).to_dicts()
-    return {r["component"]: (None if r["value"] is None else round(r["value"], 4), r["evidence_count"],
-                              None if r["score"] is None else round(r["score"], 3)) for r in rows}
-
-
-def assess_week_checked(ev, day=DAY):
-    out = assess_week(ev, day, CFG)
-    assert out.schema == pl.Schema(OUTPUT_SCHEMA)
-    # one row per seller x (six skills + overall)
-    assert out.group_by("rep_id").len()["len"].to_list() == [7] * out["rep_id"].n_unique()
-    return out
-
-
-def rows_of(assessment, rep):
-    return {r["skill"]: r for r in assessment.filter(pl.col("rep_id") == rep).to_dicts()}
-
-
-# ---------------------------------------------------------------------------------------
-# Target bands
-
-QUESTIONS = TargetBand(low=11, high=14, zero_below=0, zero_above=28)
-MONOLOGUE = TargetBand(low=0, high=150, zero_above=300)  # no lower fall
-TALK = TargetBand(low=0.40, high=0.50, zero_below=0.20, zero_above=0.65)
-SIZE = TargetBand(low=1.0, high=1000000, zero_below=0.25)  # no upper fall
-
-BAND_CASES = [
-    (QUESTIONS, 11, 100), (QUESTIONS, 14, 100), (QUESTIONS, 12.5, 100),  # inside, edges included
-    (QUESTIONS, 5.5, 50), (QUESTIONS, 0, 0), (QUESTIONS, -1, 0),  # below: 100 * 5.5 / 11
-    (QUESTIONS, 21, 50), (QUESTIONS, 28, 0), (QUESTIONS, 40, 0),  # above: 100 * (28 - 21) / 14
-    (QUESTIONS, None, None),
-    (MONOLOGUE, 225, 50), (MONOLOGUE, 150, 100), (MONOLOGUE, 300, 0), (MONOLOGUE, -5, 100),
-    (TALK, 0.30, 50), (TALK, 0.20, 0), (TALK, 0.575, 50), (TALK, 0.65, 0), (TALK, 0.45, 100),
-    (SIZE, 0.625, 50), (SIZE, 0.25, 0), (SIZE, 5.0, 100),  # 100 * (0.625 - 0.25) / 0.75
-]
-
-
-@pytest.mark.parametrize(("band", "value", "expected"), BAND_CASES)
-def test_band_score(band, value, expected):
-    assert band_score(value, band) == (None if expected is None else pytest.approx(expected))
-
-
-def test_band_score_expression_matches_the_scalar():
-    bands = pl.DataFrame(
-        [{"value": v, "low": b.low, "high": b.high, "zb": b.zero_below, "za": b.zero_above} for b, v, _ in BAND_CASES],
-        schema={"value": pl.Float64, "low": pl.Float64, "high": pl.Float64, "zb": pl.Float64, "za": pl.Float64},
-    )
-    got = bands.select(band_score_expr(pl.col("value"), pl.col("low"), pl.col("high"), pl.col("zb"),
-                                       pl.col("za"))).to_series().to_list()
-    assert got == [None if e is None else pytest.approx(e) for _, _, e in BAND_CASES]
-
-
-@pytest.mark.parametrize(("band", "text"), [
-    (QUESTIONS, "11-14"), (MONOLOGUE, "0-150"), (TALK, "0.4-0.5"), (SIZE, ">= 1"),
-    (TargetBand(low=100, high=100, zero_below=0), "100"),
-])
-def test_target_text(band, text):
-    assert band_text(band) == text
-
-
-# ---------------------------------------------------------------------------------------
-# Levels, gaps, severity, trend, cohort percentile
-
-
-def labelled(rows):
-    df = pl.DataFrame(rows, schema={"rep_id": pl.Utf8, "role": pl.Utf8, "skill": pl.Utf8, "score": pl.Float64,
-                                    "previous": pl.Float64})
-    return label_scores(df, CFG)
-
-
-@pytest.mark.parametrize(("score", "level", "gap", "severity"), [
-    (100.0, "Expert", False, None), (90.0, "Expert", False, None), (89.9, "Proficient", False, None),
-    (75.0, "Proficient", False, None), (74.9, "Developing", False, None), (70.0, "Developing", False, None),
-    (69.9, "Developing", True, "low"), (60.0, "Developing", True, "low"),
-    (59.9, "Needs Coaching", True, "medium"), (40.0, "Needs Coaching", True, "medium"),
-    (39.9, "Critical", True, "high"), (0.0, "Critical", True, "high"),
-    (None, None, False, None),  # insufficient data: no level, no gap
-])
-def test_level_gap_and_severity_edges(score, level, gap, severity):
-    row = labelled([{"rep_id": "R", "role": "AE", "skill": "discovery", "score": score}]).row(0, named=True)
-    assert (row["level"], row["gap_detected"], row["severity"]) == (level, gap, severity)
-
-
-@pytest.mark.parametrize(("score", "previous", "trend"), [
-    (75.0, 70.0, "improving"), (74.9, 70.0, "stable"),  # +5.0 is a change of 5 points or more
-    (65.0, 70.0, "deteriorating"), (65.1, 70.0, "stable"),
-    (70.3, 65.3, "improving"), (65.3, 70.3, "deteriorating"),  # 5.0 despite float arithmetic
-    (70.0, None, None), (None, 70.0, None),
-])
-def test_trend_edges(score, previous, trend):
-    row = labelled([{"rep_id": "R", "role": "AE", "skill": "discovery", "score": score, "previous": previous}])
-    assert row["trend"].to_list() == [trend]
-
-
-def test_cohort_percentile_within_role_and_skill_with_ties():
-    rows = [
-        # AE discovery: ranks (min on ties) 1, 2, 2, 4 among 4 scores -> (rank - 1) / 3 * 100
-        ("A", "AE", "discovery", 50.0, 0.0), ("B", "AE", "discovery", 60.0, 33.3),
-        ("C", "AE", "discovery", 60.0, 33.3), ("D", "AE", "discovery", 80.0, 100.0),
-        ("E", "AE", "discovery", None, None),  # null score: left out, no percentile
-        # another skill of the same role is its own cohort
-        ("A", "AE", "overall", 10.0, 0.0), ("B", "AE", "overall", 20.0, 100.0),
-        # a cohort of one; a cohort of three equal scores
-        ("F", "AM", "discovery", 30.0, 0.0),
-        ("G", "CSM", "closing", 50.0, 0.0), ("H", "CSM", "closing", 50.0, 0.0), ("I", "CSM", "closing", 50.0, 0.0),
-    ]
-    got = labelled([{"rep_id": r, "role": role, "skill": s, "score": score} for r, role, s, score, _ in rows])
-    assert got["cohort_percentile"].to_list() == [r[4] for r in rows]
-
-
-# ---------------------------------------------------------------------------------------
-# Evidence windows and minimum evidence
-
-
-def test_evidence_windows():
-    ev = evidence(
-        users=[user("R1"), user("R9")],
-        calls=[
-            call("c1", "R1", 1, tracker_next_steps=1),  # d - 1: counts
-            call("c2", "R1", 0, tracker_next_steps=1),  # on d: not yet
-            call("c3", "R1", 30, tracker_next_steps=1),  # d - 30: first day of the window
-            call("c4", "R1", 31, tracker_next_steps=1),  # d - 31: too old
-            call("c5", "R1", 5, external=False, tracker_next_steps=1),  # Internal
-            call("c6", "R1", 10, tracker_next_steps=1),
-            call("c7", "R9", 10, tracker_next_steps=1),  # another seller
-            call("c8", "R1", 2),  # the next-steps tracker not reported on this call
-        ],
-        deals=[
-            deal("k1", "R1", 30, 1, "won", meddpicc_completeness=0.5),  # closed d - 1: closed in window
-            deal("k2", "R1", 120, 90, "lost", meddpicc_completeness=0.5),  # d - 90: first day of the window
-            deal("k3", "R1", 120, 91, "lost", meddpicc_completeness=0.5),  # d - 91: too old
-            deal("k4", "R1", 40, 0, "won", meddpicc_completeness=0.5),  # closed ON d: still open at d
-            deal("k5", "R1", 1, -30, "open", meddpicc_completeness=0.5),  # created d - 1: open
-            deal("k6", "R1", 0, -30, "open", meddpicc_completeness=0.5),  # created on d: not yet
-            deal("k7", "R1", 200, 100, "lost", meddpicc_completeness=0.5),
-            deal("k8", "R9", 20, 5, "won", meddpicc_completeness=0.5),
-        ],
-    )
-    got = components_of(ev, "R1")
-    assert got["next_steps_call_share"] == (1.0, 3, 100.0)  # c1, c3, c6 (c8 tells nothing)
-    # closed in window k1, k2: 2 < min_closed_deals -> null, never 0
-    assert got["win_rate"] == (None, 2, None)
-    assert got["close_date_kept_rate"] == (None, 2, None)
-    # open at d k4, k5: 2 < min_open_deals
-    assert got["meddpicc_completeness"] == (None, 2, None)
-    # open + closed in window: k1, k2, k4, k5
-    assert got["champion_and_eb_rate"] == (0.0, 4, 0.0)
 
 
 def test_too_little_evidence_is_null_and_overall_renormalises():
@@ -301,60 +111,6 @@ def test_too_little_evidence_is_null_and_overall_renormalises():
     # AE discovery cohort: R5 50.0, R3 83.3 (R2 null, left out)
     assert (r5["discovery"]["cohort_percentile"], r3["discovery"]["cohort_percentile"],
             r2["discovery"]["cohort_percentile"]) == (0.0, 100.0, None)
-
-
-def test_scorecard_answers_normalised_on_each_questions_own_range():
-    ev = evidence(
-        users=[user("R4")],
-        calls=[call(f"c{i}", "R4", i) for i in (1, 2, 3, 4)]
-        + [call("c5", "R4", 40), call("c6", "R4", 2, external=False)],
-        questions=[
-            {"scorecard_id": "S1", "question_id": "q1", "question_text": "Discovery: pain uncovered?",
-             "min_range": 1, "max_range": 5},
-            # tag case-insensitive, space before the colon allowed
-            {"scorecard_id": "S1", "question_id": "q2", "question_text": "discovery : budget known?",
-             "min_range": 0, "max_range": 10},
-            {"scorecard_id": "S1", "question_id": "q3", "question_text": "Demo: mapped to the pain?",
-             "min_range": 1, "max_range": 3},
-            {"scorecard_id": "S1", "question_id": "q4", "question_text": "Discovery call notes",  # no ':'
-             "min_range": 1, "max_range": 5},
-            {"scorecard_id": "S1", "question_id": "q5", "question_text": "Overall: rating",
-             "min_range": 0, "max_range": 50},
-            {"scorecard_id": "S1", "question_id": "q6", "question_text": "Objection Handling: stayed calm?",
-             "min_range": 1, "max_range": 5},
-            {"scorecard_id": "S1", "question_id": "q7", "question_text": "Closing: which next step?",
-             "min_range": None, "max_range": None},  # an options question: no scale
-            # the same question id on another scorecard with another scale: not mixed up
-            {"scorecard_id": "S2", "question_id": "q2", "question_text": "Discovery: budget known?",
-             "min_range": 0, "max_range": 100},
-        ],
-        answers=[
-            {"scorecard_id": "S1", "call_id": "c1", "question_id": "q1", "score": 4},  # (4-1)/4 = 75
-            {"scorecard_id": "S1", "call_id": "c2", "question_id": "q2", "score": 5},  # 5/10 = 50
-            {"scorecard_id": "S1", "call_id": "c3", "question_id": "q1", "score": 5},  # 100
-            {"scorecard_id": "S1", "call_id": "c4", "question_id": "q4", "score": 1},  # untagged
-            {"scorecard_id": "S1", "call_id": "c4", "question_id": "q5", "score": 50},  # overall question
-            {"scorecard_id": "S1", "call_id": "c4", "question_id": "q1", "score": 3, "not_applicable": True},
-            {"scorecard_id": "S1", "call_id": "c4", "question_id": "q2", "score": None},
-            {"scorecard_id": "S1", "call_id": "c5", "question_id": "q1", "score": 1},  # call out of the window
-            {"scorecard_id": "S1", "call_id": "c6", "question_id": "q1", "score": 1},  # Internal call
-            {"scorecard_id": "S1", "call_id": "c1", "question_id": "q3", "score": 3},  # (3-1)/2 = 100
-            {"scorecard_id": "S1", "call_id": "c2", "question_id": "q3", "score": 1},  # 0
-            {"scorecard_id": "S1", "call_id": "c1", "question_id": "q6", "score": 5},  # 100
-            {"scorecard_id": "S1", "call_id": "c2", "question_id": "q6", "score": 2},  # 25
-            {"scorecard_id": "S1", "call_id": "c3", "question_id": "q6", "score": 4},  # 75
-            {"scorecard_id": "S1", "call_id": "c1", "question_id": "q7", "score": 3},
-        ],
-    )
-    got = components_of(ev, "R4")
-    assert got["scorecard_discovery"] == (75.0, 3, 75.0)  # (75 + 50 + 100) / 3
-    assert got["scorecard_presentation"] == (None, 2, None)  # two answers < min_calls
-    assert got["scorecard_objection_handling"] == (66.6667, 3, 66.667)  # (100 + 25 + 75) / 3
-    assert got["scorecard_closing"] == (None, 0, None)
-    out = assess_week_checked(ev)
-    discovery = rows_of(out, "R4")["discovery"]
-    # discovery = the scorecard alone (the calls carry no interaction stats)
-    assert (discovery["score"], discovery["evidence_source"]) == (75.0, '["scorecards"]')
 
 
 def test_deal_components_skills_and_overall():
@@ -471,55 +227,6 @@ def test_assessed_sellers():
     assert sorted(out["rep_id"].unique()) == ["ACTIVE", "GONE_RECENT"]
     assert out.filter(pl.col("rep_id") == "ACTIVE")["skill"].to_list() == [
         "discovery", "qualification", "presentation", "objection_handling", "negotiation", "closing", "overall"]
-
-
-# ---------------------------------------------------------------------------------------
-# Attainment
-
-
-@pytest.mark.parametrize(("day", "start_month", "quarter", "name"), [
-    (D(2025, 6, 1), 1, (D(2025, 4, 1), D(2025, 6, 30)), "2025-Q2"),
-    # fiscal years named by the calendar year they end in (int_fiscal_quarters)
-    (D(2025, 6, 1), 2, (D(2025, 5, 1), D(2025, 7, 31)), "2026-Q2"),
-    (D(2025, 1, 15), 2, (D(2024, 11, 1), D(2025, 1, 31)), "2025-Q4"),
-    (D(2024, 12, 31), 1, (D(2024, 10, 1), D(2024, 12, 31)), "2024-Q4"),
-    (D(2025, 3, 1), 11, (D(2025, 2, 1), D(2025, 4, 30)), "2025-Q2"),
-])
-def test_fiscal_quarter(day, start_month, quarter, name):
-    assert fiscal_quarter(day, start_month) == quarter
-    assert fiscal_quarter_name(quarter[0], start_month) == name
-
-
-def test_attainment_at():
-    ev = evidence(
-        users=[user("A"), user("B")],
-        deals=[
-            deal("w1", "A", 100, (DAY - D(2025, 4, 1)).days, "won", 20000),  # first day of the quarter
-            deal("w2", "A", 100, 1, "won", 10000),  # June 1 = d - 1
-            deal("w3", "A", 100, 0, "won", 50000),  # on d: not yet
-            deal("w4", "A", 100, (DAY - D(2025, 3, 31)).days, "won", 7000),  # previous quarter
-            deal("w5", "A", 100, 20, "lost", 99999),
-            deal("w6", "A", 100, 20, "won", None),  # no amount: 0
-        ],
-        # 92000 from Apr 1 to Jul 1 (92 days): 1000 a day
-        quota=[{"rep_id": "A", "coverage_start": D(2025, 4, 1), "coverage_end": D(2025, 7, 1), "coverage_days": 92,
-                "quota_amount": Decimal("92000.00")}],
-    )
-    got = attainment_at(ev, DAY, CFG, year_start_month=1).to_dicts()
-    # quarter Apr 1 - Jun 30: quota 91 days x 1000 = 91000; won 20000 + 10000 = 30000
-    # days left: Jun 30 - Jun 1 = 29
-    assert got == [
-        {"rep_id": "A", "assessment_date": DAY, "role": "AE", "attainment": pytest.approx(30000 / 91000),
-         "days_left": 29, "fiscal_quarter": "2025-Q2", "quarter_start": D(2025, 4, 1),
-         "quarter_end": D(2025, 6, 30), "won_amount": Decimal("30000.00"), "quota_amount": Decimal("91000.00")},
-        {"rep_id": "B", "assessment_date": DAY, "role": "AE", "attainment": None, "days_left": 29,
-         "fiscal_quarter": "2025-Q2", "quarter_start": D(2025, 4, 1), "quarter_end": D(2025, 6, 30), "won_amount": Decimal("0.00"), "quota_amount": None},
-    ]
-    # fiscal year from February: quarter May 1 - Jul 31; won in [May 1, Jun 1] = 10000; quota
-    # May 1 - Jul 1 = 31 + 30 + 1 = 62 days -> 62000; days left Jul 31 - Jun 1 = 60
-    feb = attainment_at(ev, DAY, CFG, year_start_month=2).row(0, named=True)
-    assert (feb["attainment"], feb["days_left"], feb["quota_amount"]) == (
-        pytest.approx(10000 / 62000), 60, Decimal("62000.00"))
 
 
 # ---------------------------------------------------------------------------------------
