@@ -48,8 +48,8 @@ def _maxrss() -> dict:
 
 
 def _definitions():
-    from coaching_pipeline.config import resolve_paths
     from coaching_pipeline.definitions import build_definitions
+    from coaching_pipeline.paths import resolve_paths
 
     paths = resolve_paths()
     return paths, build_definitions(paths)

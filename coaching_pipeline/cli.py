@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .config import RunPaths, resolve_paths
+from .paths import RunPaths, resolve_paths
 
 
 def _date(_ctx, _param, value):

@@ -8,11 +8,9 @@ import datetime as dt
 import functools
 import os
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -337,83 +335,3 @@ def check_as_of(as_of: dt.date | None, today: dt.date | None = None) -> dt.date 
             "has passed. Leave it out to use the latest event date loaded."
         )
     return as_of
-
-
-DEFAULT_WAREHOUSE = "data/warehouse/warehouse.duckdb"
-# The analysts' copy (assets/publish.py). Its stem is no schema of it, so `marts.x` and
-# `coaching.x` typed in the DuckDB CLI resolve as schema.table.
-PUBLISHED_NAME = "analytics.duckdb"
-
-
-def published_path(warehouse: str | os.PathLike) -> Path:
-    """The published copy for analysts: analytics.duckdb beside the warehouse file. The one
-    place that says where it is (publishing, the run summary, the locked-warehouse message)."""
-    return Path(warehouse).with_name(PUBLISHED_NAME)
-
-
-class ReservedWarehouseName(click.ClickException, ValueError):
-    """A warehouse named like its own published copy: publishing would replace it. A
-    ClickException so every `coaching` command prints just the sentence and exits 1."""
-
-    def __init__(self, warehouse: Path):
-        super().__init__(
-            f"the warehouse cannot be called {PUBLISHED_NAME} ({warehouse}): the copy published for analysts "
-            f"takes that name beside it; any other name works (default {Path(DEFAULT_WAREHOUSE).name})"
-        )
-
-
-# The default until the analysts' names changed: an install that still has it must not
-# silently start an empty warehouse beside it (its coaching state and decisions are there).
-OLD_DEFAULT_WAREHOUSE = "data/warehouse/coaching.duckdb"
-
-
-class OldDefaultWarehouse(click.ClickException, ValueError):
-    def __init__(self, old: Path, new: Path):
-        super().__init__(
-            f"found the warehouse at the old default {old} and none at the new default {new}: rename it "
-            f"(mv {old} {new}, and its .wal file if there is one) or keep it with --warehouse {old} "
-            "(or COACHING_WAREHOUSE)"
-        )
-
-
-@dataclass(frozen=True)
-class RunPaths:
-    landing: Path
-    warehouse: Path
-    output: Path
-    as_of: dt.date | None  # None: the latest event date found in the landing zone
-
-    @property
-    def published(self) -> Path:
-        return published_path(self.warehouse)
-
-
-def resolve_paths(
-    landing: str | None = None,
-    warehouse: str | None = None,
-    output: str | None = None,
-    as_of: str | dt.date | None = None,
-) -> RunPaths:
-    """Flags win over COACHING_* environment variables, which win over the defaults."""
-    env = os.environ
-
-    def pick(flag, var, default):
-        return Path(flag or env.get(var) or default).expanduser().resolve()
-
-    as_of = as_of or env.get("COACHING_AS_OF") or None
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
-    check_as_of(as_of)
-    chosen = warehouse or env.get("COACHING_WAREHOUSE")
-    warehouse = pick(warehouse, "COACHING_WAREHOUSE", DEFAULT_WAREHOUSE)
-    old = Path(OLD_DEFAULT_WAREHOUSE).resolve()
-    if not chosen and not warehouse.exists() and old.exists():
-        raise OldDefaultWarehouse(old, warehouse)
-    if published_path(warehouse) == warehouse:
-        raise ReservedWarehouseName(warehouse)
-    return RunPaths(
-        landing=pick(landing, "COACHING_LANDING_DIR", "data/landing"),
-        warehouse=warehouse,
-        output=pick(output, "COACHING_OUTPUT_DIR", "data/output"),
-        as_of=as_of,
-    )

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 import click
 import duckdb
 
-from .config import published_path, settings
+from .config import settings
+from .paths import published_path
 
 ALIAS = "warehouse"
 

@@ -22,10 +22,11 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from . import partitions, preflight, run_lock
 from .assets.digests import MONTHLY_DIGESTS
 from .assets.publish import REJECTED_FILES
-from .config import RunPaths, settings
+from .config import settings
 from .db import WarehouseLocked, error_line, open_warehouse, table_exists, table_row_counts
 from .fiscal import monday_of, previous_month
 from .jobs import MONTHLY, NIGHTLY, WEEKLY
+from .paths import RunPaths
 
 
 def _instance() -> DagsterInstance:

@@ -97,13 +97,13 @@ def run_key(files: dict[str, list[int]]) -> str:
     description="Starts the nightly job when new extract files arrive in the landing zone (once per set of files).",
 )
 def landing_zone_sensor(context: SensorEvaluationContext, landing: LandingZone):
-    listing = landing_listing(Path(landing.path))
+    listing = landing_listing(landing.folder)
     arrived = new_files(listing, context.cursor)
     # The cursor is the whole current listing: a file removed and delivered again counts
     # as new (the loader still skips a file already loaded with the same checksum).
     cursor = json.dumps(listing, separators=(",", ":"))
     if not arrived:
-        return SensorResult(skip_reason=SkipReason(f"no new extract files in {landing.path}"), cursor=cursor)
+        return SensorResult(skip_reason=SkipReason(f"no new extract files in {landing.folder}"), cursor=cursor)
     names = sorted(arrived)
     context.log.info(f"{len(names)} new extract files: {', '.join(names[:20])}{' ...' if len(names) > 20 else ''}")
     return SensorResult(

@@ -15,9 +15,10 @@ import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from coaching_pipeline.config import REPO_ROOT, resolve_paths
+from coaching_pipeline.config import REPO_ROOT
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.definitions import build_definitions
+from coaching_pipeline.paths import resolve_paths
 from coaching_pipeline.runner import weeks_to_assess
 
 from ..conftest import SAMPLE_AS_OF

@@ -24,10 +24,10 @@ from dagster._utils.error import serializable_error_info_from_exc_info
 
 from coaching_pipeline.assets.publish import MART_TABLES
 from coaching_pipeline.cli import main
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.db import error_line, open_warehouse, rollback
 from coaching_pipeline.definitions import build_definitions
 from coaching_pipeline.ingest import configured_objects, loader
+from coaching_pipeline.paths import resolve_paths
 from coaching_pipeline.runner import failure_lines, run_all
 
 from ..landing import U1, write_activities, write_small_landing

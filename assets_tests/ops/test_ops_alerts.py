@@ -33,8 +33,8 @@ from coaching_pipeline.alerts import (
     webhook_host,
     webhook_payload,
 )
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.definitions import build_definitions
+from coaching_pipeline.paths import resolve_paths
 from coaching_pipeline.sensors import run_failure_alerts
 
 from ..landing import write_small_landing

@@ -4,8 +4,8 @@ run view and in `coaching run`'s summary)."""
 import duckdb
 from dagster import AssetKey, DagsterInstance
 
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.definitions import build_definitions
+from coaching_pipeline.paths import resolve_paths
 
 from ..landing import write_small_landing
 from ..warehouse import load_raw

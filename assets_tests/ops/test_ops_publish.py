@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from coaching_pipeline.assets.publish import MART_TABLES, publish, published_path
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.db import open_warehouse
+from coaching_pipeline.paths import resolve_paths
 
 
 def make_warehouse(path, marts=MART_TABLES, coaching=("coaching_log", "daily_flags")):

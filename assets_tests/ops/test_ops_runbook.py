@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
-from coaching_pipeline.config import REPO_ROOT, resolve_paths
+from coaching_pipeline.config import REPO_ROOT
 from coaching_pipeline.definitions import build_definitions
+from coaching_pipeline.paths import resolve_paths
 
 from ..browser import rendered_dom, screenshot
 from ..dagster_server import serving

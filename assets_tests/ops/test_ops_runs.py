@@ -34,10 +34,10 @@ from dagster import (
 )
 
 from coaching_pipeline.assets.publish import MART_TABLES, publish
-from coaching_pipeline.config import published_path, resolve_paths
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.definitions import build_definitions
 from coaching_pipeline.instance import write_instance_config
+from coaching_pipeline.paths import published_path, resolve_paths
 
 from ..landing import write_small_landing
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, ReexecutionOptions, RunsFilter, execute_job, reconstructable
 
-from coaching_pipeline.config import REPO_ROOT, published_path
+from coaching_pipeline.config import REPO_ROOT
+from coaching_pipeline.paths import published_path
 
 from ..landing import write_small_landing
 from .test_ops_runs import (

@@ -31,9 +31,9 @@ from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from coaching_pipeline import partitions
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.definitions import build_definitions
 from coaching_pipeline.jobs import WEEKLY
+from coaching_pipeline.paths import resolve_paths
 from coaching_pipeline.runner import failure_lines, partitions_refusal, weeks_to_assess
 from coaching_pipeline.schedules import monthly_digests_schedule
 

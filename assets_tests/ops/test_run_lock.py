@@ -26,8 +26,8 @@ from dagster import AssetExecutionContext, AssetKey, DagsterInstance, asset, mat
 from coaching_pipeline import runner
 from coaching_pipeline.assets.ingest import build_ingest_asset
 from coaching_pipeline.cli import main
-from coaching_pipeline.config import resolve_paths
 from coaching_pipeline.ingest import configured_objects
+from coaching_pipeline.paths import resolve_paths
 from coaching_pipeline.resources import LandingZone, Warehouse
 from coaching_pipeline.run_lock import RunLocked, hold, lock_path
 from coaching_pipeline.runner import failure_lines, run_all

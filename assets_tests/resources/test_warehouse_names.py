@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from coaching_pipeline.cli import main
-from coaching_pipeline.config import ReservedWarehouseName, published_path, resolve_paths
 from coaching_pipeline.db import WarehouseLocked, open_warehouse
+from coaching_pipeline.paths import ReservedWarehouseName, published_path, resolve_paths
 
 from ..landing import write_small_landing
 

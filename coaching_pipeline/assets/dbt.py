@@ -109,7 +109,7 @@ def _build(
                      + (f", fiscal year from month {fiscal_start} (Organization)" if fiscal_start else ""))
     # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the as_of
     # and int_fiscal_quarters the org's start month from the environment; dbt inherits it.
-    os.environ.update(dbt_env(warehouse.path, as_of, fiscal_start))
+    os.environ.update(dbt_env(warehouse.file, as_of, fiscal_start))
     invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
     # Events go to Dagster as dbt emits them, so the UI follows the build model by model.
     # Row counts come from dbt itself (every model logs its own, macros/row_counts.sql): the

@@ -13,7 +13,6 @@ re-execution from mailing anyone twice.
 """
 
 from collections import Counter
-from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -63,7 +62,7 @@ def monthly_digests(context: AssetExecutionContext, warehouse: Warehouse, run: R
         if not has_marts(con):
             raise Failure("the marts are not built yet: run the nightly job (dbt build) before the digests")
         for month in months:
-            result = render_month(con, month, run.output_dir)
+            result = render_month(con, month, run.output)
             stats = result.narrative
             context.log.info(
                 f"{month.key}: {len(result.documents)} files in {result.directory} ({result.seconds:.1f}s); "
@@ -118,7 +117,7 @@ def digest_delivery(context: AssetExecutionContext, run: RunSettings):
         context.log.info(f"{SMTP_URL_VAR} is not set: the digests are not mailed "
                          f"(later: coaching send --month {months[-1].key})")
         return
-    results = [send_month(run.output_dir, m.key, server, settings().delivery.smtp_timeout_seconds,
+    results = [send_month(run.output, m.key, server, settings().delivery.smtp_timeout_seconds,
                           echo=context.log.info) for m in months]
     for result in results:
         context.log.info(result.summary())
@@ -130,7 +129,7 @@ def digest_delivery(context: AssetExecutionContext, run: RunSettings):
         "failed": len(failed),
         "already_sent": sum(len(r.plan.already_sent) for r in results),
         "skipped_no_address": sum(len(r.plan.skipped) for r in results),
-        "sent_log": MetadataValue.path(str(Path(run.output_dir) / "digests" / "sent-log.jsonl")),
+        "sent_log": MetadataValue.path(str(run.output / "digests" / "sent-log.jsonl")),
     }
     if failed:
         # What went is recorded (the asset did deliver it); the run must still end red.

@@ -7,7 +7,6 @@ still load.
 """
 
 
-from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
@@ -65,7 +64,7 @@ def build_ingest_asset(obj: SourceObject) -> AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext, warehouse: Warehouse, landing: LandingZone):
         with warehouse.connect() as con:
-            load = loader.Loader(con, Path(landing.path), obj)
+            load = loader.Loader(con, landing.folder, obj)
             loader.ensure_raw_tables(con, [obj])
             files = load.files()
             results = []

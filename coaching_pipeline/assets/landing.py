@@ -45,7 +45,7 @@ def loaded_paths(con) -> set[str]:
     "naming the holder, and no ingestion step starts.",
 )
 def extract_files(context: AssetExecutionContext, warehouse: Warehouse, landing: LandingZone) -> MaterializeResult:
-    root = Path(landing.path)
+    root = landing.folder
     # Opening for writing is the test: it takes the run lock and DuckDB's file lock, and
     # raises the holder's one line when either is held elsewhere.
     with warehouse.connect() as con:

@@ -34,8 +34,8 @@ from dagster import (
     asset,
 )
 
-from ..config import published_path
 from ..db import existing_tables, open_warehouse, utc_now
+from ..paths import published_path
 from ..resources import WRITER_POOL, Warehouse
 from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 
@@ -226,12 +226,12 @@ def rejection_message(rejected: list[tuple[str, str]]) -> str:
     "holding it open never blocks a run, and a reader never sees a half-written state.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    target = published_path(warehouse.path)
+    target = published_path(warehouse.file)
     # Through the resource's connection: a failure gets its cause as its message, and a
     # warehouse held by another process stops the run (Warehouse.connect).
     started = _run_start(context)
     with warehouse.connect(read_only=True) as con:
-        published = publish(warehouse.path, target, run_id=context.run.run_id, con=con)
+        published = publish(warehouse.file, target, run_id=context.run.run_id, con=con)
         rejected = rejected_since(con, started)
     rows = sum(n for _, _, n in published)
     context.log.info(f"published {len(published)} tables ({rows:,} rows) to {target}")

@@ -19,9 +19,10 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from ..config import DBT_PROJECT_DIR, resolve_paths, settings
+from ..config import DBT_PROJECT_DIR, settings
 from ..fiscal import FISCAL_START_ENV
 from ..ingest.objects import to_snake
+from ..paths import resolve_warehouse
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -48,7 +49,7 @@ def ensure_manifest() -> Path:
     manifest = DBT_PROJECT.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return manifest
-    parse_project(resolve_paths().warehouse)
+    parse_project(resolve_warehouse())
     return manifest
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
+from pydantic import Field
 
 from .. import run_lock
-from ..config import check_as_of, utc_today
+from ..config import utc_today
 from ..db import WarehouseLocked, error_line, existing_tables, open_warehouse
+from ..paths import DEFAULT_WAREHOUSE, resolve_as_of, resolve_landing, resolve_output, resolve_warehouse
 
 # Every asset that writes the warehouse runs in this pool, whose limit is 1 (dagster.yaml):
 # DuckDB allows one writing process at a time.
@@ -22,7 +24,13 @@ WRITER_POOL = "duckdb_writer"
 class Warehouse(ConfigurableResource):
     """The DuckDB file every layer lives in (schemas raw, staging, intermediate, marts, coaching)."""
 
-    path: str
+    path: str | None = Field(default=None, description=(
+        f"The DuckDB file. Unset: $COACHING_WAREHOUSE, else {DEFAULT_WAREHOUSE} (read when a step runs)"))
+
+    @property
+    def file(self) -> Path:
+        """The file this run uses: the configured path, else the environment's, else the default."""
+        return resolve_warehouse(self.path)
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -46,7 +54,7 @@ class Warehouse(ConfigurableResource):
             what, run_id = "Dagster", None
         lock = contextlib.ExitStack()
         try:
-            lock.enter_context(run_lock.hold(self.path, what, run_id=run_id, warn=get_dagster_logger().warning))
+            lock.enter_context(run_lock.hold(self.file, what, run_id=run_id, warn=get_dagster_logger().warning))
         except run_lock.RunLocked as locked:
             raise Failure(description=locked.message) from locked
         with lock:
@@ -69,9 +77,9 @@ class Warehouse(ConfigurableResource):
             return Failure(description=error_line(info), metadata={"error": MetadataValue.text(info.to_string())})
 
         if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.file.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = open_warehouse(self.path, read_only=read_only)
+            con = open_warehouse(self.file, read_only=read_only)
         except WarehouseLocked as locked:
             raise failure(locked) from locked
         try:
@@ -90,17 +98,28 @@ class Warehouse(ConfigurableResource):
 class LandingZone(ConfigurableResource):
     """Root folder of the extracts: crm/, gong/ and activity/."""
 
-    path: str
+    path: str | None = Field(default=None, description=(
+        "The landing zone. Unset: $COACHING_LANDING_DIR, else data/landing (read when a step runs)"))
+
+    @property
+    def folder(self) -> Path:
+        return resolve_landing(self.path)
 
 
 class RunSettings(ConfigurableResource):
     """Settings of one run. as_of empty: the latest event date found in the landing zone."""
 
-    as_of: str | None = None
-    output_dir: str
+    as_of: str | None = Field(default=None, description=(
+        "The run's as_of (YYYY-MM-DD). Unset: $COACHING_AS_OF, else the latest event date loaded"))
+    output_dir: str | None = Field(default=None, description=(
+        "Where digests and logs go. Unset: $COACHING_OUTPUT_DIR, else data/output (read when a step runs)"))
 
     def as_of_date(self) -> dt.date | None:
-        return check_as_of(dt.date.fromisoformat(self.as_of)) if self.as_of else None
+        return resolve_as_of(self.as_of)
+
+    @property
+    def output(self) -> Path:
+        return resolve_output(self.output_dir)
 
 
 def latest_event_date(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
