@@ -13,14 +13,14 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ..db import rollback
+from ..db import transaction
 from . import objects as o
 from .parsing import null_of
 from .readers import Delivery, FileRejected, discover, link_outside, read
@@ -252,8 +252,7 @@ class Loader:
         result.rows_quarantined = quarantined
 
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, join=False):  # one file, one transaction: all of it loads or none
             self._add_extra_columns(delivery.extra_columns)
             if typed_frame.height:
                 inserted = self._upsert(typed_frame)
@@ -263,8 +262,6 @@ class Loader:
                 con.register("_quarantine_batch", q)
                 con.execute(f"insert into {QUARANTINE} by name select * from _quarantine_batch")
                 con.unregister("_quarantine_batch")
-            row = asdict(result)
-            row.pop("status")
             con.execute(
                 f"insert into {LEDGER} (file, object, checksum, size_bytes, modified_ns, status, rows_read, "
                 "rows_loaded, rows_superseded, rows_merged, rows_quarantined, error, loaded_at) "
@@ -272,10 +269,6 @@ class Loader:
                 [rel, obj.name, checksum, stat.st_size, stat.st_mtime_ns, result.rows_read, result.rows_loaded,
                  result.rows_superseded, result.rows_merged, quarantined, loaded_at],
             )
-            con.execute("COMMIT")
-        except BaseException as exc:
-            rollback(con, exc)
-            raise
 
     def _quarantine_rows(self, rows: pl.DataFrame, delivery: Delivery, rel: str, at) -> pl.DataFrame:
         if self.obj.source == "gong":
