@@ -1,6 +1,6 @@
-"""marts.top_performer_patterns on the seller landing zone of test_mart_rep_performance
-(seven AEs, one SDR; its docstring gives the org and the rep-level values used below), plus
-two CSMs: C1 has a Q1 quota (45 000 won of 90 000: attainment 0.5) and C2 has none.
+"""marts.top_performer_patterns on the seller landing zone of seller_org.py, the org that
+test_mart_rep_performance checks (seven AEs, one SDR; its docstring gives the org and the
+rep-level values used below), plus two CSMs: C1 has a Q1 quota (45 000 won of 90 000: attainment 0.5) and C2 has none.
 
 Groups per quarter and role: Top Performers = attainment >= 1.0; Top 25% = overall_rank <=
 ceil(0.25 x total_reps); Rest = ranked and not Top 25%; All = every seller of the role.
@@ -12,7 +12,7 @@ import pytest
 
 from ..landing import write_crm
 from ..warehouse import dbt, load_raw, query
-from .test_mart_rep_performance import (
+from .seller_org import (
     ACCOUNT,
     AS_OF,
     CONTACTS,

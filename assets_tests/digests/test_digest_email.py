@@ -1,6 +1,6 @@
 """The email variant of the digests (coaching contract, "Monthly digests": "for email a
 variant whose charts are PNG images attached inline (cid:)"): one .eml per document beside
-its .html and .md, on test_digests' October sample. Its byte-identity on re-render is
+its .html and .md, on the October sample (conftest.py). Its byte-identity on re-render is
 test_digests' (every file of the month, the .eml included, with every chart redrawn)."""
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from PIL import Image
 from coaching_pipeline.config import settings
 from coaching_pipeline.digests import charts
 
-from . import test_digests
-from .test_digests import manifest
+from .october import manifest
 
 pytestmark = pytest.mark.xdist_group("sample")
 
-sample = test_digests.sample
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART_WIDTH_PX = int(charts.WIDTH_IN * charts.PNG_DPI)  # 806: Agg truncates 5.6 in x 144 dpi

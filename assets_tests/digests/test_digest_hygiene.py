@@ -1,9 +1,9 @@
 """Stale deals in the monthly digests (issue 15, point 5; coaching contract, "Monthly
 digests"): a deal more than 90 days past its close date leaves the rep digest's next best
 actions and the manager digest's at-risk deals, and is listed in the manager digest's
-hygiene list. The October sample, its render helpers and fixture are test_digests' own.
+hygiene list. The October sample is conftest.py's, its render helpers october.py's.
 
-On a copy of the sample, the first next best action of test_digests' rep (the deal whose
+On a copy of the sample, the first next best action of the sample's rep (the deal whose
 account is "<script>alert(1)</script>") is made 200 days past due as of the sample's as_of,
 2026-11-13: close date 2026-04-27 (27 Apr -> 30 Apr 3 days, May 31, Jun 30, Jul 31, Aug 31,
 Sep 30, Oct 31, 1 -> 13 Nov 13: 200). The marts' side of the rule (the close-date task,
@@ -25,12 +25,10 @@ from coaching_pipeline.config import load_settings, settings
 from coaching_pipeline.db import open_warehouse
 from coaching_pipeline.digests import Month, gather
 
-from . import test_digests
-from .test_digests import AI_ENV, MONTH, SCRIPT_ACCOUNT, manifest, render, rep_doc
+from .october import AI_ENV, MONTH, SCRIPT_ACCOUNT, manifest, render, rep_doc
 
 pytestmark = pytest.mark.xdist_group("sample")
 
-sample = test_digests.sample
 
 STALE_NAME = "Stale <b>Deal</b> & Co"
 STALE_CLOSE = dt.date(2026, 4, 27)

@@ -1,7 +1,7 @@
 """Digests fed hostile data (issue 14, points 1 and 7): ids and names that try to leave the
 output folder, names carrying bidi overrides and NULs, and an AI narrative whose figures
 disagree with the metrics it was given. The sample, its render helpers and the local
-Messages API server are test_digests' own."""
+Messages API server are conftest.py's and october.py's."""
 
 from __future__ import annotations
 
@@ -21,14 +21,11 @@ from coaching_pipeline.digests.render import html_finalize, md_escape
 from coaching_pipeline.people_text import clean
 from coaching_pipeline.safe_paths import path_inside, safe_id, safe_slug
 
-from . import test_digests
-from .test_digests import AI_ENV, ai_env, document_text, manifest, render, rep_sources
+from . import october
+from .october import AI_ENV, ai_env, document_text, manifest, render, rep_sources
 
 pytestmark = pytest.mark.xdist_group("sample")
 
-# test_digests' fixtures, under their own names: the October sample and the local Messages API
-sample = test_digests.sample
-api = test_digests.api
 
 # deep enough that, glued to "rep/<name>-" as the digests once did, it climbs out of the
 # month's folder, digests/ and the output folder itself
@@ -245,7 +242,7 @@ WRONG_ANSWER = {
 
 def test_an_ai_narrative_with_a_wrong_figure_falls_back_to_the_template(sample, api, tmp_path, monkeypatch):
     assert unsupported_figures(WRONG_ANSWER["strengths"], {}) == ["93.7%"]
-    monkeypatch.setattr(test_digests, "VALID_ANSWER", WRONG_ANSWER)  # what the local server answers
+    monkeypatch.setattr(october, "VALID_ANSWER", WRONG_ANSWER)  # what the local server answers
     ai_env(monkeypatch, api, "test-model-wrong-figure")
     folder, metadata = render(sample["warehouse"], tmp_path)
     assert len(api.requests) == 40

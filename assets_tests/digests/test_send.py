@@ -1,6 +1,6 @@
 """`coaching send --month YYYY-MM` (coaching contract, "Delivery"), run as a real process
 against a real SMTP server on 127.0.0.1 (assets_tests/smtp.py, aiosmtpd) that receives every
-message: each .eml of test_digests' October sample with an email recipient is delivered
+message: each .eml of the October sample (conftest.py) with an email recipient is delivered
 once, the sent log keeps it from going twice, --dry-run sends nothing, a refused recipient
 fails alone and goes on the next run; one received rep digest is opened in headless
 Chromium the way a mail client shows it (cid: images saved as files)."""
@@ -25,11 +25,9 @@ from coaching_pipeline.digests import charts
 from ..browser import rendered_dom, screenshot
 from ..smtp import SmtpSink
 from ..smtp import _free_port as free_port
-from . import test_digests
 
 pytestmark = pytest.mark.xdist_group("sample")
 
-sample = test_digests.sample
 
 SENDER = "Sales Coaching <coaching@example.com>"
 SCREENSHOTS = (Path("/tmp/email-digest.png"), Path("/tmp/email-digest-390.png"))
