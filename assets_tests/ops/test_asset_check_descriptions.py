@@ -27,6 +27,9 @@ from coaching_pipeline.resources import DBT_PROJECT, LandingZone, Warehouse, ens
 
 from ..landing import CRM_ROWS, write_crm, write_csv
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("asset_check_descriptions")
+
 RELATIONSHIP_WARNING = (
     " This is a warning and does not fail the run: real extracts reference records that are outside the "
     "extract (deleted, merged or not exported), and such rows still load; the result counts the failing rows."

@@ -41,6 +41,9 @@ from ..landing import write_small_landing
 from ..smtp import SmtpSink
 from .test_failure_messages import needs_broken
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("ops_alerts")
+
 AS_OF = "2025-01-31"
 TOKEN_PATH = "/services/T0001/B0002/s3cr3t-t0ken"
 UI = "https://dagster.example.com"

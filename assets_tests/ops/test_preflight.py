@@ -30,6 +30,9 @@ from coaching_pipeline.runner import failure_lines
 from ..landing import CRM_ROWS, write_crm, write_small_landing
 from ..warehouse import build_warehouse
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("preflight")
+
 AS_OF = dt.date(2025, 1, 24)  # the Friday after the tiny org's last event (2025-01-22)
 U3 = "005000000000000CCC"
 AGENT_ROLE, MANAGER_ROLE = "00E000000000001AAA", "00E000000000002AAA"

@@ -40,6 +40,9 @@ from coaching_pipeline.schedules import monthly_digests_schedule
 from ..landing import gong_call, party, write_activities, write_crm, write_gong_page
 from ..warehouse import dbt, load_raw, query, query_dicts
 
+# The module fixture builds once: its tests stay on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("real_org_shapes")
+
 AS_OF = dt.date(2025, 3, 20)
 
 
