@@ -23,8 +23,6 @@ from .october import (
 # Modules on the shared S sample run in one worker, so it is built once.
 pytestmark = pytest.mark.xdist_group("sample")
 
-pytestmark = pytest.mark.xdist_group("sample")
-
 
 def test_a_valid_ai_answer_is_used_and_cached(sample, api, tmp_path, monkeypatch):
     ai_env(monkeypatch, api, "test-model-valid")

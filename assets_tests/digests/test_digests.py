@@ -34,9 +34,6 @@ from .october import (
 # Modules on the shared S sample run in one worker, so it is built once.
 pytestmark = pytest.mark.xdist_group("sample")
 
-# Modules on the shared S sample run in one worker, so it is built once.
-pytestmark = pytest.mark.xdist_group("sample")
-
 
 def test_monthly_partitions_are_calendar_months():
     keys = MONTHLY_PARTITIONS.get_partition_keys(current_time=dt.datetime(2026, 11, 2))
