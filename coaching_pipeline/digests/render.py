@@ -48,6 +48,7 @@ from . import charts, defaults
 from . import email as email_variant
 from .documents import ManagerDigest, MonthContent, gather
 from .formatting import Month, day_text
+from .links import workbench_links
 from .narrative import NarrativeConfig, NarrativeStats, Narrator
 from .rep_digest import RepDigest
 
@@ -215,6 +216,7 @@ def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str |
     was written. `con` must be writable when the AI narrative is on (its cache)."""
     started = time.perf_counter()
     rendered_at = dt.datetime.now(dt.UTC)
+    links = workbench_links()  # a bad COACHING_APP_URL fails here, before anything is written
     content = content or gather(con, month, config)
     html_env, md_env = _environments()
     final = Path(output_dir) / "digests" / month.key
@@ -241,7 +243,7 @@ def render_month(con: duckdb.DuckDBPyConnection, month: Month, output_dir: str |
             writer.write(base + ext, data, **meta)
 
     common = {"as_of_text": day_text(content.as_of), "currency": content.currency, "strength_min": f"{defaults.STRENGTH_MIN_SCORE:g}",
-              "legends": _legends()}
+              "legends": _legends(), "links": links}
     try:
         for d in content.reps:
             n = narrator.narrative(d)
