@@ -7,6 +7,7 @@ from dagster import Definitions, in_process_executor
 
 from .assets.coaching import daily_flags, weekly_coaching
 from .assets.dbt import dbt_models
+from .assets.decisions_store import applied_decisions
 from .assets.digests import digest_delivery, monthly_digests
 from .assets.ingest import ingest_assets
 from .assets.landing import extract_files
@@ -34,7 +35,7 @@ def _resources(paths: RunPaths | None) -> dict:
 
 def build_definitions(paths: RunPaths | None = None) -> Definitions:
     return Definitions(
-        assets=[extract_files, *ingest_assets(), dbt_models, weekly_coaching, daily_flags, published_marts, monthly_digests,
+        assets=[extract_files, *ingest_assets(), dbt_models, applied_decisions, weekly_coaching, daily_flags, published_marts, monthly_digests,
                 digest_delivery],
         asset_checks=raw_freshness_checks,
         jobs=JOBS,

@@ -2,8 +2,8 @@
 
 | job | assets | partitions |
 |---|---|---|
-| `nightly` | ingestion (raw), the dbt build (staging, intermediate, marts, with dbt tests), daily flags, publish | none |
-| `weekly_coaching_job` | skill assessment, coaching log, escalations of one week, then publish | weekly, keyed by the Monday |
+| `nightly` | the decisions store applied to the coaching log (first), ingestion (raw), the dbt build (staging, intermediate, marts, with dbt tests), daily flags, publish | none |
+| `weekly_coaching_job` | the decisions store applied (first), skill assessment, coaching log, escalations of one week, then publish | weekly, keyed by the Monday |
 | `monthly_digests_job` | the digests of one month, then their mail when SMTP is set (coaching_pipeline/assets/digests.py) | monthly |
 
 Every asset of these jobs is in the `duckdb_writer` pool, whose limit is 1 with run
@@ -14,6 +14,7 @@ warehouse, which allows one writing process, never sees two runs interleave.
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
 from .assets.coaching import DAILY_FLAGS, weekly_coaching
+from .assets.decisions_store import APPLIED_DECISIONS
 from .assets.digests import digest_delivery, monthly_digests
 from .assets.publish import PUBLISHED_MARTS
 from .ingest import configured_objects
@@ -33,11 +34,11 @@ nightly_job = define_asset_job(
     NIGHTLY,
     selection=(
         AssetSelection.groups("raw", "staging", "intermediate", "marts")
-        | AssetSelection.assets(DAILY_FLAGS, PUBLISHED_MARTS)
+        | AssetSelection.assets(APPLIED_DECISIONS, DAILY_FLAGS, PUBLISHED_MARTS)
     )
     # The raw freshness checks run on their own sensor (right after a load they say nothing).
     - AssetSelection.checks(*RAW_FRESHNESS_CHECKS),
-    description="Load new extracts, build and test every dbt model, raise the daily flags, publish "
+    description="Apply the managers' new decisions, load new extracts, build and test every dbt model, raise the daily flags, publish "
     "the marts for analysts (analytics.duckdb).",
 )
 
@@ -45,7 +46,7 @@ nightly_job = define_asset_job(
 # it drives, then a new publication so analysts see the week's scores the same morning.
 weekly_coaching_job = define_asset_job(
     WEEKLY,
-    selection=AssetSelection.assets(weekly_coaching) | AssetSelection.assets(PUBLISHED_MARTS),
+    selection=AssetSelection.assets(APPLIED_DECISIONS, weekly_coaching) | AssetSelection.assets(PUBLISHED_MARTS),
     description="Assess every seller's skills for the week and update coaching events and escalations; "
     "publish the coaching tables for analysts.",
 )

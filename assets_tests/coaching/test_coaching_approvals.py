@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import duckdb
 import pytest
@@ -15,6 +16,8 @@ from coaching_pipeline.cli import main
 from coaching_pipeline.coaching import approvals
 from coaching_pipeline.coaching.approvals import ApprovalRefused
 from coaching_pipeline.coaching.schema import ensure_schema
+from coaching_pipeline.paths import published_path
+from coaching_pipeline.workbench.store import apply_pending, open_store
 
 from .helpers import event_id, md5_id, run_week, snapshot
 
@@ -131,15 +134,37 @@ def test_manual_escalation(gated):
 
 
 # --- command line -------------------------------------------------------------------------------
+# The commands write the decisions store (checked against the published file); the coaching
+# step applies the store to the warehouse (workbench/store/apply.py).
+
+
+def publish_copy(path):
+    """What publishing gives the commands to read: the warehouse's coaching tables, beside it."""
+    shutil.copyfile(path, published_path(path))
+
+
+def apply_store(path):
+    """What the next run does first: the store applied to coaching_log, then published."""
+    store = open_store()
+    connection = duckdb.connect(str(path))
+    try:
+        summary = apply_pending(store, connection)
+    finally:
+        connection.close()
+        store.close()
+    publish_copy(path)
+    return summary
 
 
 @pytest.fixture
-def warehouse(tmp_path):
+def warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("COACHING_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
     path = tmp_path / "cli.duckdb"
     connection = duckdb.connect(str(path))
     ensure_schema(connection)
     run_week(connection, 1)
     connection.close()
+    publish_copy(path)
     return path
 
 
@@ -150,6 +175,8 @@ def test_cli_list_approve_and_refuse(warehouse, monkeypatch):
     assert listed.exit_code == 0, listed.output
     connection = duckdb.connect(str(warehouse))
     cid = event_id(connection, "R1", "skill:discovery")
+    recommended = connection.execute("select recommended_action from coaching.coaching_log where coaching_id = ?",
+                                     [cid]).fetchone()[0]
     connection.close()
     lines = listed.stdout.splitlines()
     assert lines[0].split() == ["ID", "REP", "PATTERN", "WEEKS", "ESCALATED", "RECOMMENDED", "ACTION"]
@@ -160,12 +187,36 @@ def test_cli_list_approve_and_refuse(warehouse, monkeypatch):
 
     approved = runner.invoke(main, ["approvals", "approve", cid, "--by", "M1"])
     assert approved.exit_code == 0, approved.output
-    assert approved.stdout.startswith(f"Approved {cid} by M1 at ")
+    first, second = approved.stdout.splitlines()
+    assert first.startswith(f"Approved {cid} by M1 at ") and first.endswith(f" UTC: {recommended}")
+    assert second == "Takes effect in tonight's run: the coaching log applies it at the start of the next run."
     again = runner.invoke(main, ["approvals", "approve", cid, "--by", "M1"])
     assert again.exit_code == 2
     assert again.stdout == ""
     assert f"refused: coaching event {cid} was already decided: approved by M1" in again.stderr
+    assert "not applied yet" in again.stderr
+
+    # stored, not applied: still listed, with the decision waiting for tonight's run
+    listed = runner.invoke(main, ["approvals", "list", "--manager", "M1"]).stdout.splitlines()
+    row = next(i for i, x in enumerate(listed) if x.startswith(cid))
+    assert listed[row + 1].startswith("  -> approved by M1 at ") and listed[row + 1].endswith(
+        "UTC (takes effect in tonight's run)")
+    assert listed[-1] == "1 event(s) waiting for approval. 1 decided, taking effect in tonight's run."
+    connection = duckdb.connect(str(warehouse))
+    assert connection.execute("select approval_status from coaching.coaching_log where coaching_id = ?",
+                              [cid]).fetchone() == ("pending_approval",)
+    connection.close()
+
+    summary = apply_store(warehouse)
+    assert (summary.decisions, summary.escalations, summary.skipped) == (1, 0, [])
+    connection = duckdb.connect(str(warehouse))
+    assert connection.execute("select approval_status, decided_by from coaching.coaching_log where coaching_id = ?",
+                              [cid]).fetchone() == ("approved", "M1")
+    connection.close()
     assert cid not in runner.invoke(main, ["approvals", "list"]).stdout
+    # applied: approving again would change nothing
+    again = runner.invoke(main, ["approvals", "approve", cid, "--by", "M1"])
+    assert again.exit_code == 2 and f"coaching event {cid} was already decided: approved by M1 at " in again.stderr
 
 
 def test_cli_modify_dismiss_escalate_with_warehouse_flag(warehouse, monkeypatch):
@@ -180,7 +231,7 @@ def test_cli_modify_dismiss_escalate_with_warehouse_flag(warehouse, monkeypatch)
     wrong = runner.invoke(main, ["approvals", "modify", closing, "--by", "M2", "--action", "Do X", *flag])
     assert wrong.exit_code == 2 and "M2 is not the manager of rep R1" in wrong.stderr
     modified = runner.invoke(main, ["approvals", "modify", closing, "--by", "M1", "--action", "Do X", *flag])
-    assert modified.exit_code == 0 and modified.stdout.rstrip().endswith("UTC: Do X")
+    assert modified.exit_code == 0 and modified.stdout.splitlines()[0].endswith("UTC: Do X")
     dismissed = runner.invoke(main, ["approvals", "dismiss", negotiation, "--by", "M2", "--note", "On leave", *flag])
     assert dismissed.exit_code == 0, dismissed.output
     escalated = runner.invoke(main, ["escalate", "R3", "--by", "M2", "--note", "Asked for help", *flag])
@@ -189,9 +240,14 @@ def test_cli_modify_dismiss_escalate_with_warehouse_flag(warehouse, monkeypatch)
     assert refused.exit_code == 2 and "M1 is not the manager of rep R3" in refused.stderr
     unknown = runner.invoke(main, ["approvals", "approve", "C-nope", "--by", "M1", *flag])
     assert unknown.exit_code == 2 and "unknown coaching event 'C-nope'" in unknown.stderr
+    connection = duckdb.connect(str(warehouse))
+    assert connection.execute("select count(*) from coaching.decisions").fetchone() == (0,)  # nothing applied yet
+    connection.close()
+
+    summary = apply_store(warehouse)
+    assert (summary.decisions, summary.escalations) == (2, 1)
     empty = runner.invoke(main, ["approvals", "list", "--manager", "M2", *flag])
     assert empty.stdout == "No coaching events waiting for approval for manager M2.\n"
-
     connection = duckdb.connect(str(warehouse))
     assert connection.execute("select coaching_id, decision, decided_by, action_text, note from coaching.decisions "
                               "order by decision_id").fetchall() == [
@@ -199,6 +255,9 @@ def test_cli_modify_dismiss_escalate_with_warehouse_flag(warehouse, monkeypatch)
         (negotiation, "dismissed", "M2", None, "On leave"),
         (None, "escalated", "M2", None, "Asked for help"),
     ]
+    # the id the command printed is the one the run wrote
+    assert connection.execute("select escalation_id from coaching.escalations where rule = 'manual'").fetchone() == (
+        escalated.stdout.split(" as ")[1].split()[0],)
     connection.close()
 
 

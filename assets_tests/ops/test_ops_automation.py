@@ -27,6 +27,7 @@ from coaching_pipeline.assets.coaching import (
     ESCALATIONS,
     WEEKLY_PARTITIONS,
 )
+from coaching_pipeline.assets.decisions_store import APPLIED_DECISIONS
 from coaching_pipeline.assets.digests import MONTHLY_PARTITIONS
 from coaching_pipeline.assets.publish import PUBLISHED_MARTS
 from coaching_pipeline.definitions import defs
@@ -64,7 +65,8 @@ def test_the_nightly_job_ingests_builds_flags_and_publishes():
     layered = {k.to_user_string() for k in graph.get_all_asset_keys()
                if graph.get(k).group_name in ("raw", "staging", "intermediate", "marts")}
     assert len([k for k in layered if k.startswith("raw/")]) == 21
-    assert keys == layered | {DAILY_FLAGS.to_user_string(), PUBLISHED_MARTS.to_user_string()}
+    assert keys == layered | {APPLIED_DECISIONS.to_user_string(), DAILY_FLAGS.to_user_string(),
+                              PUBLISHED_MARTS.to_user_string()}
     # the freshness checks are evaluated by their own sensor, not after every load
     checks = defs.resolve_job_def("nightly").asset_layer.asset_graph.asset_check_keys
     assert AssetCheckKey(AssetKey(["raw", "opportunity"]), "every_file_loads") in checks
@@ -74,7 +76,7 @@ def test_the_nightly_job_ingests_builds_flags_and_publishes():
 def test_the_weekly_job_assesses_one_monday_week_then_publishes():
     job = defs.resolve_job_def("weekly_coaching_job")
     assert job_keys("weekly_coaching_job") == {
-        k.to_user_string() for k in (ASSESSMENTS, COACHING_LOG, ESCALATIONS, PUBLISHED_MARTS)}
+        k.to_user_string() for k in (APPLIED_DECISIONS, ASSESSMENTS, COACHING_LOG, ESCALATIONS, PUBLISHED_MARTS)}
     assert job.partitions_def == WEEKLY_PARTITIONS
 
 

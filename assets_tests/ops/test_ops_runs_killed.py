@@ -20,9 +20,9 @@ from coaching_pipeline.config import REPO_ROOT
 from coaching_pipeline.paths import published_path
 
 from ..landing import write_small_landing
+from ..postgres import Postgres
 from .test_ops_runs import (
     PUBLISHED_MARTS,
-    Postgres,
     coaching_env,
     nightly_job_from_env,
     once_per_session,

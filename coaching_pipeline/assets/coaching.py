@@ -27,6 +27,7 @@ from ..coaching.wording import NO_SLM_NOTE
 from ..config import settings, utc_today
 from ..partitions import WEEKLY_PARTITIONS, requested_keys
 from ..resources import WRITER_POOL, RunSettings, Warehouse
+from .decisions_store import APPLIED_DECISIONS
 
 ASSESSMENTS = AssetKey(["coaching", "skill_assessment_log"])
 COACHING_LOG = AssetKey(["coaching", "coaching_log"])
@@ -51,7 +52,7 @@ _EVIDENCE_MODELS = [
     specs=[
         AssetSpec(ASSESSMENTS, deps=_EVIDENCE_MODELS, group_name="coaching", kinds={"duckdb", "polars"},
                   description="Weekly skill scores per seller (six skills and overall), append-only."),
-        AssetSpec(COACHING_LOG, deps=[ASSESSMENTS], group_name="coaching", kinds={"duckdb", "polars"},
+        AssetSpec(COACHING_LOG, deps=[ASSESSMENTS, APPLIED_DECISIONS], group_name="coaching", kinds={"duckdb", "polars"},
                   description="Coaching events behind the manager approval gate, with their persistence clock."),
         AssetSpec(ESCALATIONS, deps=[ASSESSMENTS], group_name="coaching", kinds={"duckdb", "polars"},
                   description="Escalations to managers and second-line managers with their weekly history."),
@@ -146,7 +147,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
 
 @asset(
     key=DAILY_FLAGS,
-    deps=[AssetKey(["marts", "rep_performance"]), AssetKey(["marts", "deal_health_scores"])],
+    deps=[AssetKey(["marts", "rep_performance"]), AssetKey(["marts", "deal_health_scores"]), APPLIED_DECISIONS],
     group_name="coaching",
     pool=WRITER_POOL,
     kinds={"duckdb", "polars"},

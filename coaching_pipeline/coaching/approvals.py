@@ -80,17 +80,26 @@ def _decide(con, coaching_id: str, by: str, decision: str, *, action: str | None
     at = at or utc_now()
     approved_action = {"approved": event["recommended_action"], "modified": action, "dismissed": None}[decision]
     with transaction(con):
-        con.execute(
-            f"update {SCHEMA}.coaching_log set approval_status = ?, decided_by = ?, decided_at = ?, "
-            f"decision_note = ?, approved_action = ? where coaching_id = ? and approval_status = '{PENDING}'",
-            [decision, by, at, note, approved_action, coaching_id],
-        )
-        con.execute(
-            f"insert into {SCHEMA}.decisions (coaching_id, rep_id, decision, decided_by, decided_at, action_text, note) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [coaching_id, event["rep_id"], decision, by, at, approved_action, note],
-        )
+        record_decision(con, coaching_id, event["rep_id"], decision, by, at, approved_action, note)
     return _event(con, coaching_id)
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, coaching_id: str, rep_id: str, decision: str, by: str,
+                    at: dt.datetime, action_text: str | None, note: str | None) -> None:
+    """Write a decision already checked into coaching_log and its audit (coaching.decisions),
+    whatever the event's status: the checks are the caller's (_decide refuses a decided event;
+    the decisions store lets a later decision supersede an applied one, workbench/store/apply.py).
+    Runs in the caller's transaction when there is one."""
+    con.execute(
+        f"update {SCHEMA}.coaching_log set approval_status = ?, decided_by = ?, decided_at = ?, "
+        "decision_note = ?, approved_action = ? where coaching_id = ?",
+        [decision, by, at, note, action_text, coaching_id],
+    )
+    con.execute(
+        f"insert into {SCHEMA}.decisions (coaching_id, rep_id, decision, decided_by, decided_at, action_text, note) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [coaching_id, rep_id, decision, by, at, action_text, note],
+    )
 
 
 def approve(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, *, at: dt.datetime | None = None) -> dict:
@@ -114,9 +123,11 @@ def dismiss(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, note: str
 
 
 def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, *,
-                 include_resolved: bool = False) -> pl.DataFrame:
-    """Events waiting for a manager's decision (all managers, or one)."""
-    ensure_schema(con)
+                 include_resolved: bool = False, ensure: bool = True) -> pl.DataFrame:
+    """Events waiting for a manager's decision (all managers, or one). ensure=False reads a
+    file as it is (the published copy, read-only, which has no store tables)."""
+    if ensure:
+        ensure_schema(con)
     name = "coalesce(e.rep_name, e.rep_id)"
     join = ""
     if table_exists(con, "intermediate", "int_users"):
@@ -148,6 +159,17 @@ def escalate_manually(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note
         raise ApprovalRefused("an escalation needs a note (--note) saying why")
     if not by or not by.strip():
         raise ApprovalRefused("an escalation needs the escalating manager's id (--by)")
+    role, manager, slm = _escalation_target(con, rep_id)
+    if by != manager:
+        raise ApprovalRefused(
+            f"{by} is not the manager of rep {rep_id} (manager: {manager or 'unknown'}); "
+            "only the rep's manager can escalate them"
+        )
+    return write_escalation(con, rep_id, by, note, at=at, target=(role, manager, slm))
+
+
+def _escalation_target(con, rep_id: str) -> tuple[str | None, str | None, str | None]:
+    """(role, manager_id, slm_id) of the rep, from int_users, else their latest assessment and event."""
     user = _current_user(con, rep_id) or {}
     logged = con.execute(
         f"select role, manager_id from {SCHEMA}.skill_assessment_log where rep_id = ? "
@@ -164,11 +186,15 @@ def escalate_manually(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note
     role = user.get("role") or (logged or event)[0]
     manager = user.get("manager_id") or (logged[1] if logged else None) or (event[1] if event else None)
     slm = user.get("slm_id") or (event[2] if event else None)
-    if by != manager:
-        raise ApprovalRefused(
-            f"{by} is not the manager of rep {rep_id} (manager: {manager or 'unknown'}); "
-            "only the rep's manager can escalate them"
-        )
+    return role, manager, slm
+
+
+def write_escalation(con: duckdb.DuckDBPyConnection, rep_id: str, by: str, note: str, *,
+                     at: dt.datetime | None = None, target: tuple | None = None) -> dict:
+    """Write a manual escalation already checked (who may escalate is the caller's check:
+    escalate_manually here, the decisions store for a request made in the workbench) into
+    coaching.escalations and its audit. Runs in the caller's transaction when there is one."""
+    role, manager, slm = target or _escalation_target(con, rep_id)
     at = at or utc_now()
     check_dates(f"write a manual escalation of {rep_id} dated", [at.date()])
     weeks = con.execute(

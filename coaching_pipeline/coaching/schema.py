@@ -113,9 +113,36 @@ DDL = [
         action_text varchar,
         note varchar
     )""",
+    # What the coaching step copied from the decisions store (workbench/store/apply.py): one
+    # row per store row applied, written in the same transaction as the change it records,
+    # so a crash before the store marks the row applied never applies it twice.
+    f"""create table if not exists {SCHEMA}.applied_decisions (
+        store_uuid varchar not null,  -- the store's own id (store_identity)
+        store_kind varchar not null,  -- decision | escalation_request
+        store_id bigint not null,     -- the row's id in the store
+        applied_at timestamp not null, -- UTC
+        result varchar not null,      -- applied | unknown_event | refused
+        detail varchar,
+        primary key (store_uuid, store_kind, store_id)
+    )""",
+    f"""create table if not exists {SCHEMA}.action_outcomes (
+        outcome_id bigint not null,
+        opportunity_id varchar not null,
+        rep_id varchar not null,
+        outcome varchar not null,     -- done | deferred
+        deferred_until date,
+        reason varchar,
+        decided_by varchar not null,
+        decided_at timestamp not null, -- UTC
+        undone_at timestamp,           -- UTC
+        copied_at timestamp not null   -- UTC
+    )""",
 ]
 
 STATE_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags", "decisions")
+# Copied from the decisions store at the start of each run (workbench/store/apply.py); not
+# coaching state a purge replays.
+STORE_TABLES = ("applied_decisions", "action_outcomes")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,7 +150,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     dropped or altered), then bring the tables' comments up to date (table_docs.py: one catalog query
     when they are). A no-op when every table and comment is there, so read-only connections
     work too."""
-    if not existing_tables(con, SCHEMA).issuperset(STATE_TABLES):
+    if not existing_tables(con, SCHEMA).issuperset(STATE_TABLES + STORE_TABLES):
         for statement in DDL:
             con.execute(statement)
     document_coaching_tables(con)

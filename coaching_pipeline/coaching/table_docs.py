@@ -74,6 +74,17 @@ TABLES: dict[str, str] = {
         "modifying or dismissing a coaching event (coaching_log keeps only the outcome) and manual "
         "escalations. Dated by the wall clock (UTC) when the action was taken."
     ),
+    "applied_decisions": (
+        "What the coaching step applied from the decisions store (the workbench and `coaching approvals`, "
+        "`coaching escalate`): one row per store decision or escalation request, written in the same "
+        "transaction as its change to coaching_log / escalations, so each is applied exactly once even if "
+        "the run stops before the store marks it applied. Append-only."
+    ),
+    "action_outcomes": (
+        "What reps did with their next best actions (marts.next_best_actions), copied whole from the "
+        "decisions store at the start of each run: done, or deferred until a date (hidden until then). "
+        "One row per outcome recorded; a later outcome for the same deal, or an undo, sets undone_at."
+    ),
     "state_purges": (
         "Internal audit of `coaching state purge --after DATE`: one row per purge that changed something "
         "(it removed coaching state dated after DATE and replayed the weeks left). Dry runs and purges "
@@ -218,6 +229,30 @@ COLUMNS: dict[str, dict[str, str]] = {
         "action_text": "Action the rep may see after it: the recommended action (approved) or the manager's "
                        "text (modified); null for dismissed and escalated.",
         "note": "The manager's note: the reason of a dismissal (optional) or of a manual escalation.",
+    },
+    "applied_decisions": {
+        "store_uuid": "Id of the decisions store the row came from (its store_identity), so a new store "
+                      "whose ids restart is never taken for rows already applied.",
+        "store_kind": "decision (a manager's approve / modify / dismiss) or escalation_request (a manual "
+                      "escalation).",
+        "store_id": "Id of the row in the store's decision or escalation_request table.",
+        "applied_at": "When the coaching step applied it (timestamp, UTC).",
+        "result": "applied; unknown_event (its coaching event is no longer in coaching_log: nothing changed); "
+                  "refused (the warehouse refused it, see detail: nothing changed).",
+        "detail": "Why it was not applied; null when applied.",
+    },
+    "action_outcomes": {
+        "outcome_id": "Id of the outcome in the decisions store.",
+        "opportunity_id": "The deal of the next best action (marts.next_best_actions.opportunity_id).",
+        "rep_id": _REP,
+        "outcome": "done, or deferred (until deferred_until).",
+        "deferred_until": "The date a deferred action shows again; null when done.",
+        "reason": "The rep's reason (optional).",
+        "decided_by": "User Id of who marked it (the rep).",
+        "decided_at": "When it was marked (timestamp, UTC).",
+        "undone_at": "When it was withdrawn or replaced by a later outcome for the same deal (UTC); null "
+                     "while it holds.",
+        "copied_at": "When the coaching step copied it from the store (timestamp, UTC).",
     },
     "state_purges": {
         "purge_id": "Increasing number of the purge.",
