@@ -10,7 +10,7 @@ DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DAGSTER_HOME
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup run test test-deps dev lint bench docs clean
+.PHONY: setup run test test-deps dev serve lint bench docs clean
 
 # The sample generator is its own package (sample_generator/), installed beside the product.
 $(INSTALLED): pyproject.toml sample_generator/pyproject.toml
@@ -31,21 +31,32 @@ run: setup
 	$(BIN)/coaching run
 
 # System packages the tests drive for real, from Debian's packages when missing:
-# PostgreSQL (Dagster's production instance storage) and Chromium (UI and digest checks).
+# PostgreSQL (Dagster's production instance storage), Chromium (UI and digest checks) and its
+# chromedriver (the workbench's Selenium test).
 test-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "Installing chromium and postgresql (Debian packages)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing chromium, chromium-driver and postgresql (Debian packages)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver postgresql >/dev/null; \
 	fi
 
 test: setup test-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup assets_tests
 
-# The UI and the daemon (schedules, sensors, run queue). DEV_HOST=0.0.0.0 to serve others.
+# The UI and the daemon (schedules, sensors, run queue), with the workbench beside it on
+# SERVE_PORT (stopped with it). DEV_HOST=0.0.0.0 to serve others.
 DEV_HOST ?= 127.0.0.1
 DEV_PORT ?= 3000
 dev: setup
-	$(BIN)/dagster dev -h $(DEV_HOST) -p $(DEV_PORT) -w workspace.yaml
+	@$(BIN)/coaching serve --host $(SERVE_HOST) --port $(SERVE_PORT) & serve_pid=$$!; \
+		trap 'kill $$serve_pid 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/dagster dev -h $(DEV_HOST) -p $(DEV_PORT) -w workspace.yaml
+
+# The workbench web app (workbench contract). Dev sign-in on 127.0.0.1; elsewhere set
+# COACHING_AUTH=proxy, COACHING_SECRET_KEY and COACHING_TRUSTED_PROXIES.
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8000
+serve: setup
+	$(BIN)/coaching serve --host $(SERVE_HOST) --port $(SERVE_PORT)
 
 # dbt's documentation site (lineage, every model and column) from the built warehouse.
 docs: setup

@@ -271,6 +271,28 @@ class AlertSettings(_Strict):
     webhook_timeout_seconds: float = Field(gt=0)
 
 
+class WorkbenchSettings(_Strict):
+    """The web app (workbench contract). COACHING_TRUSTED_PROXIES and COACHING_APP_URL win
+    over trusted_proxies and app_url; admins are emails or user ids (read-only, see all)."""
+
+    admins: list[str] = []
+    proxy_header: str = Field(default="X-Forwarded-Email", pattern=r"^[A-Za-z0-9-]+$")
+    trusted_proxies: list[str] = ["127.0.0.1"]
+    app_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:  # an address or a network (10.0.0.0/8): a typo must not silently trust nobody
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {item!r} is not an IP address or network") from None
+        return value
+
+
 class Settings(_Strict):
     crm: CrmSettings
     gong: GongSettings
@@ -285,6 +307,7 @@ class Settings(_Strict):
     coaching: CoachingSettings
     delivery: DeliverySettings
     alerts: AlertSettings
+    workbench: WorkbenchSettings = WorkbenchSettings()
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -1,0 +1,82 @@
+"""The published analytics file (assets/publish.py), read-only, never the warehouse.
+
+Publishing replaces the file by an atomic rename, so the app keeps one read-only connection
+and re-opens when the file's inode or mtime changes. A request that started on the old
+connection keeps it (it holds a reference) and finishes on the old snapshot; the old
+connection is closed when the last such request lets go of it, so an open page never breaks
+and a nightly run is never blocked (a read-only reader of analytics.duckdb does not lock the
+warehouse, and the run only ever renames over the published file).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+CATALOG = "published"
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+class NotPublished(RuntimeError):
+    def __init__(self, path: Path):
+        super().__init__(f"no published analytics file at {path}: run `coaching run` (or make run) first")
+
+
+class PublishedFile:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int] | None = None
+        self.generation = 0  # bumped at each re-open: caches derived from the file key on it
+
+    def _current(self) -> tuple[duckdb.DuckDBPyConnection, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise NotPublished(self.path) from None
+        stamp = (st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            if stamp != self._stamp or self._con is None:
+                # the old connection is not closed here: requests still reading it finish first.
+                # An in-memory database attaching the file: duckdb.connect(path) would hand back
+                # the instance it still caches for that path, i.e. the replaced file.
+                con = duckdb.connect(":memory:")
+                con.execute(f"attach '{_quote(self.path)}' as {CATALOG} (read_only)")
+                self._con = con
+                self._stamp = stamp
+                self.generation += 1
+            return self._con, self.generation
+
+    @contextmanager
+    def cursor(self):
+        """A cursor of the newest published snapshot, for one request (DuckDB cursors are
+        per thread; the connection is shared)."""
+        con, _ = self._current()
+        cur = con.cursor()
+        cur.execute(f"use {CATALOG}")  # per connection: `marts.x` then names the published file
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def current_generation(self) -> int:
+        return self._current()[1]
+
+
+def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    result = cur.execute(sql, params or [])
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r)) for r in result.fetchall()]
+
+
+def has_table(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return cur.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
+                       "and table_name = ?", [CATALOG, schema, table]).fetchone()[0] > 0
