@@ -1,6 +1,7 @@
 """marts.sellers on a hand-written landing zone: who each seller is, whom they report to,
 their region (the configured User field, else the text after " - " of the UserRole name),
-zone and currency. Managers and users without a sales role have no row."""
+zone and currency. Managers and users without a sales role have no row there; marts.users
+lists everyone, for the workbench's sign-in by email."""
 
 from __future__ import annotations
 
@@ -47,7 +48,17 @@ def test_sellers_carry_role_hierarchy_region_zone_and_currency(tmp_path):
     write_crm(landing, "Organization", [{"Id": sfid("00D", "ORG"), "TimeZoneSidKey": "Europe/Berlin",
                                          "DefaultCurrencyIsoCode": "EUR"}])
     load_raw(landing, warehouse)
-    dbt(["build", "--select", "+sellers", "--indirect-selection", "cautious"], warehouse, AS_OF)
+    dbt(["build", "--select", "+sellers", "+users", "--indirect-selection", "cautious"], warehouse, AS_OF)
+    # marts.users: everyone, managers and the admin included (the workbench signs them in by email)
+    assert query(warehouse, "select user_id, email, role, is_seller, manager_id, is_active from marts.users "
+                            "order by user_name") == [
+        (E, "e@vendor.example", "AE", True, M, False),
+        (M, "m@vendor.example", None, False, V, True),
+        (N, "n@vendor.example", "SDR", True, None, True),
+        (V, "v@vendor.example", None, False, None, True),
+        (W, "Wes@Vendor.example", "AE", True, M, True),
+        (X, "x@vendor.example", None, False, None, True),
+    ]
     rows = query_dicts(warehouse, "select * from marts.sellers order by rep_name")
     assert rows == [
         {"rep_id": E, "rep_name": "Eli East", "email": "e@vendor.example", "role": "AE", "role_source": "field",

@@ -44,7 +44,7 @@ from .coaching import ASSESSMENTS, COACHING_LOG, DAILY_FLAGS, ESCALATIONS
 PUBLISHED_MARTS = AssetKey(["warehouse", "published_marts"])
 
 # The mart contract's tables (schema `marts` in both files).
-MART_TABLES = ("sellers", "rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
+MART_TABLES = ("users", "sellers", "rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
                "next_best_actions")
 # The coaching state analysts read (schema `coaching` in both files). Internal tables
 # (caches) are not published. A table not created yet (no weekly run so far) is skipped.
