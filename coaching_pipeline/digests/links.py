@@ -17,6 +17,8 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
+from ..config import settings
+
 APP_URL_ENV = "COACHING_APP_URL"
 # The characters a base URL may hold. With nothing else in it, and every path segment
 # taken from data quoted whole, a link is printed unescaped (Markup) in HTML attributes and
@@ -54,9 +56,10 @@ def _segment(value) -> str:
 
 
 def workbench_links(env: Mapping[str, str] | None = None) -> WorkbenchLinks | None:
-    """The links of this render, or None when COACHING_APP_URL is unset or empty."""
+    """The links of this render, or None when neither COACHING_APP_URL nor the setting
+    workbench.app_url gives the address (the variable wins, as for `coaching serve`)."""
     env = os.environ if env is None else env
-    raw = (env.get(APP_URL_ENV) or "").strip()
+    raw = (env.get(APP_URL_ENV) or settings().workbench.app_url or "").strip()
     if not raw:
         return None
     parts = urlsplit(raw)
