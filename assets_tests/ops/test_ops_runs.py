@@ -247,13 +247,13 @@ def test_publish_reports_tables_and_rows(uninterrupted):
     published = Path(uninterrupted["warehouse"]).with_name("analytics.duckdb")
     assert metadata["path"] == str(published)
     tables = publication(published)
-    # the six marts in `marts`; the coaching state tables (the daily flags step creates the
+    # the seven marts in `marts`; the coaching state tables (the daily flags step creates the
     # whole coaching schema) in `coaching`
     assert set(tables) == {
-        "marts.sellers", "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities",
+        "marts.users", "marts.sellers", "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities",
         "marts.deal_health_scores", "marts.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
         "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions"}
-    assert metadata["tables_published"] == 12
+    assert metadata["tables_published"] == 13
     assert metadata["rows_published"] == sum(tables.values())
     assert metadata["rows/marts.rep_performance"] == tables["marts.rep_performance"]
 

@@ -140,12 +140,12 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "run": ["nightly", "SUCCESS", parent],
         "parent_status": "FAILURE",
         "published_by": child,
-        "tables_published": 12,
+        "tables_published": 13,
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
-    # the killed run: the landing-zone step and the 21 ingestion steps; the re-execution:
-    # dbt, daily flags, publish
-    assert killed["pg_step_successes"] == {parent: 22, child: 3}
+    # the killed run: the landing-zone step, the 21 ingestion steps and applying the
+    # decisions store; the re-execution: dbt, daily flags, publish
+    assert killed["pg_step_successes"] == {parent: 23, child: 3}
 
 
 def test_killed_and_reexecuted_run_ends_like_the_uninterrupted_run(killed, uninterrupted):

@@ -16,6 +16,10 @@ APPLIED_DECISIONS = AssetKey(["coaching", "applied_decisions"])
     group_name="coaching",
     pool=WRITER_POOL,
     kinds={"duckdb", "sqlalchemy"},
+    # After the landing step in the nightly run: a warehouse held by another process then
+    # fails the run once, at that step, and this one never starts (outside the nightly job
+    # the landing step is not selected and this runs first).
+    deps=[AssetKey(["landing", "extract_files"])],
     description="Managers' decisions, escalation requests and next-best-action outcomes from the decisions "
     "store applied to the coaching log, each exactly once (coaching.applied_decisions lists them).",
 )
