@@ -84,7 +84,19 @@ def build_published(path: Path) -> Path:
                 "('c1', 'r1', 'Approved pattern', 'Ask more questions', null, 'approved', 'open', 2, '2026-10-05', false), "
                 "('c2', 'r1', 'Modified pattern', 'Talk less', 'Hold a 60/40 talk ratio', 'modified', 'open', 1, '2026-10-12', false), "
                 "('c3', 'r1', 'Pending pattern', 'Qualify harder', null, 'pending_approval', 'open', 3, '2026-10-01', false), "
-                "('c4', 'r1', 'Dismissed pattern', 'Do nothing', null, 'dismissed', 'open', 1, '2026-10-01', false)")
+                "('c4', 'r1', 'Dismissed pattern', 'Do nothing', null, 'dismissed', 'open', 1, '2026-10-01', false), "
+                # more pending events for the inbox: r1 (a newer one), r2 (m1's other rep), r3 (m2's rep)
+                "('c5', 'r1', 'Second pending pattern', 'Book the next step', null, 'pending_approval', 'open', 1, '2026-10-20', false), "
+                "('c6', 'r2', 'Ravi pending pattern', 'Multi-thread', null, 'pending_approval', 'open', 2, '2026-10-08', false), "
+                "('c7', 'r3', 'Rosa pending pattern', 'Find a champion', null, 'pending_approval', 'open', 4, '2026-09-20', false), "
+                "('c8', 'r2', 'Ravi resolved pattern', 'Nothing', null, 'pending_approval', 'resolved', 5, '2026-09-01', false)")
+    # the columns the decisions store's checks read (store/facts.py): who manages the event's rep
+    con.execute("alter table coaching.coaching_log add column role varchar")
+    con.execute("alter table coaching.coaching_log add column manager_id varchar")
+    con.execute("alter table coaching.coaching_log add column slm_id varchar")
+    con.execute("alter table coaching.coaching_log add column last_assessed_on date")
+    con.execute("update coaching.coaching_log l set role = 'AE', slm_id = 's1', last_assessed_on = '2026-11-09', "
+                "manager_id = case l.rep_id when 'r3' then 'm2' else 'm1' end")
     con.execute("""create table coaching.skill_assessment_log (rep_id varchar, assessment_date date, skill varchar,
         score double, level varchar, gap_detected boolean, trend varchar)""")
     con.execute("insert into coaching.skill_assessment_log values "
@@ -103,12 +115,14 @@ def free_port() -> int:
 class RunningServer:
     """create_app behind a real uvicorn on a free port, in a daemon thread."""
 
-    def __init__(self, published: Path, auth: str = "dev", trusted: tuple[str, ...] = ("127.0.0.1",)):
-        self.audit = MemoryAuditSink()
+    def __init__(self, published: Path, auth: str = "dev", trusted: tuple[str, ...] = ("127.0.0.1",), store=None):
+        """store: a decisions store (it is then the audit sink too); else an in-memory sink."""
+        self.store = store
+        self.audit = store or MemoryAuditSink()
         self.port = free_port()
         settings = WorkbenchSettings(published=published, auth=auth, secret_key="test-secret", port=self.port,
                                      trusted_proxies=trusted, admins=(ADMIN,))
-        self.app = create_app(settings, self.audit)
+        self.app = create_app(settings, store=store) if store is not None else create_app(settings, self.audit)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                                     proxy_headers=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -65,3 +65,45 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
         assert "quarter=2026-Q3" in driver.current_url
     for name in ("dashboard-1280.png", "dashboard-390.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
+
+
+def test_manager_approves_one_and_modifies_another_in_the_inbox(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from sqlalchemy import select
+
+    from coaching_pipeline.workbench.store import Decision, open_store
+
+    published = build_published(tmp_path / "analytics.duckdb")
+    store = open_store(f"sqlite:///{tmp_path / 'decisions.sqlite'}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with RunningServer(published, store=store) as server:
+        driver.delete_all_cookies()
+        driver.set_window_size(1280, 1000)
+        driver.get(server.url + "/signin")
+        Select(driver.find_element(By.ID, "user_id")).select_by_value("m1")
+        driver.find_element(By.ID, "signin-button").click()
+        driver.find_element(By.LINK_TEXT, "Inbox").click()
+        assert driver.current_url.split("#")[0].endswith("/inbox")
+        driver.find_element(By.CSS_SELECTOR, "#event-c3 button.approve").click()
+        assert "takes effect in tonight's run" in driver.find_element(By.CSS_SELECTOR, "#event-c3 .decided").text
+        field = driver.find_element(By.CSS_SELECTOR, "#event-c5 input[name=action]")
+        field.clear()
+        field.send_keys("Book the next step before hanging up")
+        driver.find_element(By.CSS_SELECTOR, "#event-c5 button.modify").click()
+        decided = driver.find_element(By.CSS_SELECTOR, "#event-c5 .decided").text
+        assert "modified by Mona Manager" in decided and "Book the next step before hanging up" in decided
+        driver.save_screenshot(str(ARTIFACTS / "inbox-1280.png"))
+
+        driver.set_window_size(390, 1000)
+        width = driver.execute_script("return window.innerWidth")
+        overflow = driver.execute_script("return document.documentElement.scrollWidth")
+        driver.save_screenshot(str(ARTIFACTS / "inbox-390.png"))
+        assert overflow <= width, f"the inbox is {overflow}px wide in a {width}px window"
+    with store.sessions() as session:
+        got = [(d.coaching_id, d.decision, d.action_text) for d in session.scalars(select(Decision)).all()]
+    store.close()
+    assert sorted(got) == [("c3", "approved", "Qualify harder"),
+                           ("c5", "modified", "Book the next step before hanging up")]
+    for name in ("inbox-1280.png", "inbox-390.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000

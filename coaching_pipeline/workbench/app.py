@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from ..coaching.approvals import ApprovalRefused
 from ..digests import formatting
 from .access import Org, Viewer
 from .audit import AuditSink, LoggingAuditSink
@@ -48,12 +49,15 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None) -> FastAPI:
-    audit = audit or LoggingAuditSink()
+def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None, store=None) -> FastAPI:
+    """`store`: the decisions store (store.engine.Store); it is also the audit sink unless
+    `audit` is given. Without it the pages that decide (the inbox) answer 503."""
+    audit = audit or store or LoggingAuditSink()
     app = FastAPI(title="Coaching workbench", version="1", openapi_url="/api/openapi.json",
                   docs_url="/api/docs", redoc_url=None, dependencies=[Depends(csrf_guard)])
     app.state.settings = settings
     app.state.audit = audit
+    app.state.store = store
     app.state.published = PublishedFile(settings.published)
     app.state.org = _OrgCache(app.state.published)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -87,10 +91,18 @@ def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None) -> F
             return JSONResponse({"detail": str(exc)}, status_code=503)
         return render(request, "error.html.j2", {"title": "No data yet", "message": str(exc)}, status=503)
 
+    @app.exception_handler(ApprovalRefused)
+    async def _refused(request: Request, exc: ApprovalRefused):
+        # the store refused (and audited the refusal itself): the sentence, 403, no second record
+        if _is_api(request):
+            return JSONResponse({"detail": "refused", "reason": str(exc)}, status_code=403)
+        return render(request, "error.html.j2", {"title": "Not done", "message": str(exc)}, status=403)
+
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    from . import api, pages  # the routers use the helpers below
+    from . import api, inbox, pages  # the routers use the helpers below
 
     app.include_router(pages.router)
+    app.include_router(inbox.router)
     app.include_router(api.router, prefix="/api")
     return app
 

@@ -32,6 +32,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, warehouse: str | None = Non
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = WorkbenchSettings.from_env(host=host, port=port, warehouse=warehouse)
-    app = create_app(settings, default_audit_sink())
+    sink = default_audit_sink()
+    store = sink if hasattr(sink, "sessions") else None  # the decisions store, when installed
+    app = create_app(settings, sink, store=store)
     log.info("workbench on http://%s:%s (auth %s), reading %s", host, port, settings.auth, settings.published)
     uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
