@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 
-from . import queries
-from .access import Viewer, rep_access, visible_reps
-from .app import current_viewer, deny, org_of
+from .access import Viewer, visible_reps
+from .app import current_viewer, org_of, rep_dashboard_data
 
 router = APIRouter(tags=["workbench"])
 
@@ -28,13 +27,8 @@ def reps(request: Request, viewer: Viewer = Depends(current_viewer)):
 @router.get("/reps/{rep_id}/dashboard", summary="One rep's dashboard (KPIs, drivers, pipeline, actions, insights)")
 def rep_dashboard(rep_id: str, request: Request, quarter: str | None = None,
                   viewer: Viewer = Depends(current_viewer)):
-    org = org_of(request)
-    access = rep_access(viewer, org, rep_id)
-    if not access.view:
-        deny(request, viewer, "view_rep", rep_id, "api dashboard")
-    with request.app.state.published.cursor() as cur:
-        data = queries.dashboard(cur, org.people[rep_id], access, quarter)
+    data = rep_dashboard_data(request, viewer, rep_id, quarter, "api dashboard")
     if data is None:
-        return {"rep": {"rep_id": rep_id, "name": org.people[rep_id].name}, "quarter": None}
+        return {"rep": {"rep_id": rep_id, "name": org_of(request).people[rep_id].name}, "quarter": None}
     data["drivers"].pop("svg")  # markup is for the page; the API carries the numbers
     return jsonable_encoder(data)

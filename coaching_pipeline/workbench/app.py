@@ -17,11 +17,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..coaching.approvals import ApprovalRefused
 from ..digests import formatting
-from .access import Org, Viewer
+from .access import Org, Viewer, rep_access
 from .audit import AuditSink, LoggingAuditSink
 from .identity import CSRF_FIELD, CSRF_HEADER, Denied, NotSignedIn, csrf_guard, csrf_token, resolve_viewer
 from .published import NotPublished, PublishedFile
-from .queries import load_org
+from .queries import dashboard, load_org
 from .runtime import WorkbenchSettings
 
 log = logging.getLogger("coaching_pipeline.workbench")
@@ -118,6 +118,17 @@ def current_viewer(request: Request) -> Viewer:
 
 def deny(request: Request, viewer: Viewer | None, action: str, target: str | None, detail: str | None = None):
     raise Denied(action, target, detail, actor=viewer.actor if viewer else None)
+
+
+def rep_dashboard_data(request: Request, viewer: Viewer, rep_id: str, quarter: str | None, via: str) -> dict | None:
+    """One rep's dashboard for the page and the API alike: the access check first (a refusal
+    names `via` in the audit), then the query on the published file."""
+    org = org_of(request)
+    access = rep_access(viewer, org, rep_id)
+    if not access.view:
+        deny(request, viewer, "view_rep", rep_id, via)
+    with request.app.state.published.cursor() as cur:
+        return dashboard(cur, org.people[rep_id], access, quarter)
 
 
 def render(request: Request, name: str, context: dict, status: int = 200, viewer: Viewer | None = None):

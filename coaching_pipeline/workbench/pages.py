@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from . import queries
-from .access import Viewer, home_path, rep_access, visible_reps
-from .app import current_viewer, deny, org_of, render
+from .access import Viewer, home_path, visible_reps
+from .app import current_viewer, deny, org_of, render, rep_dashboard_data
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,11 +67,7 @@ def reps(request: Request, viewer: Viewer = Depends(current_viewer)):
 @router.get("/reps/{rep_id}", response_class=HTMLResponse)
 def rep_dashboard(rep_id: str, request: Request, quarter: str | None = None,
                   viewer: Viewer = Depends(current_viewer)):
+    data = rep_dashboard_data(request, viewer, rep_id, quarter, "dashboard page")
     org = org_of(request)
-    access = rep_access(viewer, org, rep_id)
-    if not access.view:
-        deny(request, viewer, "view_rep", rep_id, "dashboard page")
-    with request.app.state.published.cursor() as cur:
-        data = queries.dashboard(cur, org.people[rep_id], access, quarter)
     return render(request, "dashboard.html.j2", {"d": data, "rep": org.people[rep_id],
                                                  "reps": visible_reps(viewer, org)}, viewer=viewer)

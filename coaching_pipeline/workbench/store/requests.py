@@ -17,6 +17,16 @@ from .facts import Facts
 from .models import OUTCOMES, ActionOutcome, EscalationRequest, Note
 
 
+def _check_lead(store: Store, facts: Facts, by: str, action: str, rep_id: str, only: str) -> None:
+    """Refuse (audited) unless `by` leads the rep: their manager or the SLM above them."""
+    rep = facts.rep(rep_id)
+    if rep is None:
+        refuse(store, by, action, rep_id, f"unknown rep {rep_id!r}")
+    if by not in rep.deciders():
+        refuse(store, by, action, rep_id,
+               f"{by} is not the manager of rep {rep_id} (manager: {rep.manager_id or 'unknown'}); {only}")
+
+
 def request_escalation(store: Store, facts: Facts, rep_id: str, by: str, note: str, *,
                        at: dt.datetime | None = None) -> EscalationRequest:
     """A manager's (or their SLM's) escalation of a rep to the SLM, with a note."""
@@ -25,13 +35,7 @@ def request_escalation(store: Store, facts: Facts, rep_id: str, by: str, note: s
         refuse(store, by, "escalate", rep_id, "an escalation needs a note (--note) saying why")
     if not by or not by.strip():
         refuse(store, by, "escalate", rep_id, "an escalation needs the escalating manager's id (--by)")
-    rep = facts.rep(rep_id)
-    if rep is None:
-        refuse(store, by, "escalate", rep_id, f"unknown rep {rep_id!r}")
-    if by not in rep.deciders():
-        refuse(store, by, "escalate", rep_id,
-               f"{by} is not the manager of rep {rep_id} (manager: {rep.manager_id or 'unknown'}); only the "
-               "rep's manager can escalate them")
+    _check_lead(store, facts, by, "escalate", rep_id, "only the rep's manager can escalate them")
     with store.sessions.begin() as session:
         row = EscalationRequest(rep_id=rep_id, requested_by=by, note=note.strip(), requested_at=at)
         session.add(row)
@@ -74,13 +78,8 @@ def add_note(store: Store, facts: Facts, rep_id: str, author: str, text: str, *,
     at = at or utc_now()
     if not text or not text.strip():
         refuse(store, author, "add_note", rep_id, "a note needs its text")
-    rep = facts.rep(rep_id)
-    if rep is None:
-        refuse(store, author, "add_note", rep_id, f"unknown rep {rep_id!r}")
-    if author not in rep.deciders():
-        refuse(store, author, "add_note", rep_id,
-               f"{author} is not the manager of rep {rep_id} (manager: {rep.manager_id or 'unknown'}); only the "
-               "rep's manager or their second-line manager can write notes on them")
+    _check_lead(store, facts, author, "add_note", rep_id,
+                "only the rep's manager or their second-line manager can write notes on them")
     with store.sessions.begin() as session:
         row = Note(rep_id=rep_id, author=author, text=text.strip(), created_at=at)
         session.add(row)
