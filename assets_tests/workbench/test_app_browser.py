@@ -33,6 +33,15 @@ def driver(tmp_path_factory):
     browser.quit()
 
 
+
+def narrow_screenshot(driver, name: str) -> tuple[int, int]:
+    """The page at 390 px wide, saved as `name`: (the window's width, the page's scroll width)."""
+    driver.set_window_size(390, 1000)
+    width = driver.execute_script("return window.innerWidth")
+    overflow = driver.execute_script("return document.documentElement.scrollWidth")
+    driver.save_screenshot(str(ARTIFACTS / name))
+    return width, overflow
+
 def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -54,10 +63,7 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
         assert driver.execute_script("return typeof htmx") == "object"  # the vendored file loaded
         driver.save_screenshot(str(ARTIFACTS / "dashboard-1280.png"))
 
-        driver.set_window_size(390, 1000)
-        width = driver.execute_script("return window.innerWidth")
-        overflow = driver.execute_script("return document.documentElement.scrollWidth")
-        driver.save_screenshot(str(ARTIFACTS / "dashboard-390.png"))
+        width, overflow = narrow_screenshot(driver, "dashboard-390.png")
         assert overflow <= width, f"the page is {overflow}px wide in a {width}px window"
 
         # the quarter selector reloads the page for another quarter
@@ -95,10 +101,7 @@ def test_manager_approves_one_and_modifies_another_in_the_inbox(driver, tmp_path
         assert "modified by Mona Manager" in decided and "Book the next step before hanging up" in decided
         driver.save_screenshot(str(ARTIFACTS / "inbox-1280.png"))
 
-        driver.set_window_size(390, 1000)
-        width = driver.execute_script("return window.innerWidth")
-        overflow = driver.execute_script("return document.documentElement.scrollWidth")
-        driver.save_screenshot(str(ARTIFACTS / "inbox-390.png"))
+        width, overflow = narrow_screenshot(driver, "inbox-390.png")
         assert overflow <= width, f"the inbox is {overflow}px wide in a {width}px window"
     with store.sessions() as session:
         got = [(d.coaching_id, d.decision, d.action_text) for d in session.scalars(select(Decision)).all()]

@@ -27,6 +27,15 @@ def _check_lead(store: Store, facts: Facts, by: str, action: str, rep_id: str, o
                f"{by} is not the manager of rep {rep_id} (manager: {rep.manager_id or 'unknown'}); {only}")
 
 
+def _insert_audited(store: Store, row, actor: str, action: str, target: str, at: dt.datetime):
+    """Add `row` and its audit entry in one transaction (flushed first, so the entry has its id)."""
+    with store.sessions.begin() as session:
+        session.add(row)
+        session.flush()
+        audit(session, actor, action, target, after=as_json(row), at=at)
+        return row
+
+
 def request_escalation(store: Store, facts: Facts, rep_id: str, by: str, note: str, *,
                        at: dt.datetime | None = None) -> EscalationRequest:
     """A manager's (or their SLM's) escalation of a rep to the SLM, with a note."""
@@ -36,12 +45,8 @@ def request_escalation(store: Store, facts: Facts, rep_id: str, by: str, note: s
     if not by or not by.strip():
         refuse(store, by, "escalate", rep_id, "an escalation needs the escalating manager's id (--by)")
     _check_lead(store, facts, by, "escalate", rep_id, "only the rep's manager can escalate them")
-    with store.sessions.begin() as session:
-        row = EscalationRequest(rep_id=rep_id, requested_by=by, note=note.strip(), requested_at=at)
-        session.add(row)
-        session.flush()
-        audit(session, by, "escalate", rep_id, after=as_json(row), at=at)
-        return row
+    row = EscalationRequest(rep_id=rep_id, requested_by=by, note=note.strip(), requested_at=at)
+    return _insert_audited(store, row, by, "escalate", rep_id, at)
 
 
 def resolve_escalation(store: Store, facts: Facts, request_id: int, by: str, note: str, *,
@@ -80,12 +85,8 @@ def add_note(store: Store, facts: Facts, rep_id: str, author: str, text: str, *,
         refuse(store, author, "add_note", rep_id, "a note needs its text")
     _check_lead(store, facts, author, "add_note", rep_id,
                 "only the rep's manager or their second-line manager can write notes on them")
-    with store.sessions.begin() as session:
-        row = Note(rep_id=rep_id, author=author, text=text.strip(), created_at=at)
-        session.add(row)
-        session.flush()
-        audit(session, author, "add_note", rep_id, after=as_json(row), at=at)
-        return row
+    row = Note(rep_id=rep_id, author=author, text=text.strip(), created_at=at)
+    return _insert_audited(store, row, author, "add_note", rep_id, at)
 
 
 def notes(store: Store, rep_id: str) -> list[Note]:
