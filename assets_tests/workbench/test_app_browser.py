@@ -54,6 +54,8 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
         assert "Dev sign-in" in driver.find_element(By.CLASS_NAME, "dev-banner").text
         Select(driver.find_element(By.ID, "user_id")).select_by_value("m1")
         driver.find_element(By.ID, "signin-button").click()
+        assert driver.current_url.endswith("/inbox")  # a manager lands on the work waiting for them
+        driver.find_element(By.LINK_TEXT, "Reps").click()
         assert "Reps you can open" in driver.page_source
         driver.find_element(By.LINK_TEXT, "Rita Rep").click()
         assert driver.current_url.endswith("/reps/r1")

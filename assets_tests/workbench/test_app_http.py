@@ -27,8 +27,8 @@ def signed_in(server, user_id) -> requests.Session:
     page = s.get(server.url + "/signin")
     assert page.status_code == 200 and "Dev sign-in" in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = s.post(server.url + "/signin", data={"csrf_token": token, "user_id": user_id})
-    assert r.status_code == 200, r.text
+    r = s.post(server.url + "/signin", data={"csrf_token": token, "user_id": user_id}, allow_redirects=False)
+    assert r.status_code == 303, r.text
     s.csrf = token
     return s
 

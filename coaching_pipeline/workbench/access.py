@@ -124,8 +124,15 @@ def visible_reps(viewer: Viewer, org: Org) -> list[Person]:
 
 
 def home_path(viewer: Viewer) -> str:
-    """The viewer's natural first page. Until the inbox and team pages exist, a lead lands on
-    their first rep's dashboard and a rep on their own."""
+    """The viewer's natural first page: the work waiting for them. A manager's is the inbox, an
+    SLM's (who manages no one directly) the escalations, an admin's the data and runs page, a
+    rep's their own dashboard."""
+    if viewer.user_id and "manager" in viewer.roles:
+        return "/inbox"
+    if viewer.user_id and "slm" in viewer.roles:
+        return "/escalations"
+    if "admin" in viewer.roles:
+        return "/admin"
     if viewer.user_id and "rep" in viewer.roles:
         return f"/reps/{viewer.user_id}"
     return "/reps"

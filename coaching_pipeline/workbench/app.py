@@ -26,6 +26,8 @@ from .runtime import WorkbenchSettings
 
 log = logging.getLogger("coaching_pipeline.workbench")
 HERE = Path(__file__).resolve().parent
+# Each module has a `router` of pages (and may have an `api_router`, mounted under /api).
+PAGE_MODULES = ("pages", "inbox", "actions", "team", "escalations", "archive", "admin", "api")
 
 
 class _OrgCache:
@@ -99,11 +101,14 @@ def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None, stor
         return render(request, "error.html.j2", {"title": "Not done", "message": str(exc)}, status=403)
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    from . import api, inbox, pages  # the routers use the helpers below
+    import importlib
 
-    app.include_router(pages.router)
-    app.include_router(inbox.router)
-    app.include_router(api.router, prefix="/api")
+    # the routers use the helpers below, so they are imported here, not at the top
+    for name in PAGE_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        app.include_router(module.router)
+        if hasattr(module, "api_router"):  # the same data as JSON, under /api
+            app.include_router(module.api_router, prefix="/api")
     return app
 
 

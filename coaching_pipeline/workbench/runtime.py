@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import settings as product_settings
-from ..paths import published_path, resolve_warehouse
+from ..paths import published_path, resolve_output, resolve_warehouse
 
 log = logging.getLogger("coaching_pipeline.workbench")
 
@@ -38,6 +38,7 @@ class WorkbenchSettings:
     admins: tuple[str, ...] = ()
     app_url: str | None = None
     https_only: bool = False  # Secure cookies: on behind an https proxy
+    digests: Path | None = None  # the rendered digests (<output>/digests), for the archive page
 
     def __post_init__(self):
         if self.auth not in AUTH_MODES:
@@ -89,7 +90,8 @@ class WorkbenchSettings:
         proxies = env.get("COACHING_TRUSTED_PROXIES")
         trusted = tuple(p.strip() for p in proxies.split(",") if p.strip()) if proxies else tuple(cfg.trusted_proxies)
         return cls(
-            published=published_path(resolve_warehouse(warehouse, env)), auth=auth, secret_key=key, host=host,
+            published=published_path(resolve_warehouse(warehouse, env)), digests=resolve_output(None, env) / "digests",
+            auth=auth, secret_key=key, host=host,
             port=port, proxy_header=cfg.proxy_header, trusted_proxies=trusted, admins=tuple(cfg.admins),
             app_url=env.get("COACHING_APP_URL") or cfg.app_url,
             https_only=auth == "proxy" and (env.get("COACHING_APP_URL") or cfg.app_url or "").startswith("https"),

@@ -1,0 +1,7 @@
+"""The admin data-quality and run-status page (/admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
