@@ -355,3 +355,60 @@ def attainment_distribution(buckets: tuple[tuple[str, int], ...], prefix: str = 
         ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, integer=True))
         return _to_svg(fig, prefix, "Sellers per attainment band: "
                        + ", ".join(f"{label} {k}" for label, k in buckets) + ".")
+
+
+@_memo
+def risk_quadrant(points: tuple[tuple[str, float, float], ...], healthy_min: float,
+                  prefix: str = "quadrant") -> Chart:
+    """Sellers as numbered dots: x = attainment relative to quota pace (1.0 = on pace), y = the
+    mean health score of their open deals (0-100). A dashed line at 100% of pace and one at
+    `healthy_min` cut the plane into four quadrants, named in their corners. Points carry a
+    number, never a name (the names are in the HTML table beside the chart, keyed by it); a
+    point beyond the x range (200%, or up to 250% when some seller is that far ahead) is drawn
+    at its edge (the table has the exact value)."""
+    def quadrant(x: float, y: float) -> tuple[str, str]:
+        pace = "on pace" if x >= 1.0 else "behind pace"
+        pipe = "healthy pipeline" if y >= healthy_min else "weak pipeline"
+        return pace, pipe
+
+    colors = {("behind pace", "weak pipeline"): LOW, ("behind pace", "healthy pipeline"): TOP,
+              ("on pace", "weak pipeline"): TOP, ("on pace", "healthy pipeline"): "#22a06b"}
+    with matplotlib.rc_context(_RC):
+        fig = _figure(WIDTH_IN, 4.2, left=0.66, right=0.32, top=0.12, bottom=0.6)
+        ax = fig.subplots()
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0)
+        xmax = max(2.0, min(2.5, max((x for _, x, _ in points), default=0) * 1.1))
+        # a little room beyond 0 and 100, so a dot on an edge (0% attainment is common) shows whole
+        ax.set_xlim(-0.04 * xmax, xmax)
+        ax.set_ylim(-5, 105)
+        ax.fill_between([0, 1.0], 0, healthy_min, color="#fef2f2", zorder=0, linewidth=0)
+        ax.axvline(1.0, color="#64748b", linestyle=(0, (4, 3)), linewidth=1.1, zorder=1)
+        ax.axhline(healthy_min, color="#64748b", linestyle=(0, (4, 3)), linewidth=1.1, zorder=1)
+        inset = 0.06 * xmax  # clear of the dots drawn on the edges
+        corners = ((inset, 3, "left", "bottom", "behind pace\nweak pipeline"),
+                   (xmax - inset, 3, "right", "bottom", "on pace\nweak pipeline"),
+                   (inset, 97, "left", "top", "behind pace\nhealthy pipeline"),
+                   (xmax - inset, 97, "right", "top", "on pace\nhealthy pipeline"))
+        for x, y, ha, va, text in corners:
+            ax.text(x, y, text, ha=ha, va=va, fontsize=11, color="#475569", linespacing=1.1, zorder=1)
+        counts: dict[tuple[str, str], int] = {}
+        for label, x, y in points:
+            key = quadrant(x, y)
+            counts[key] = counts.get(key, 0) + 1
+            shown = min(x, xmax)
+            ax.scatter([shown], [y], s=380, color=colors[key], edgecolors="white", linewidths=1.2, zorder=3,
+                       clip_on=False)
+            ax.text(shown, y, label, ha="center", va="center", fontsize=11, fontweight="bold", color="white",
+                    zorder=4, clip_on=False)
+        ticks = [i * 0.5 for i in range(int(xmax / 0.5) + 1)]
+        ax.set_xticks(ticks, [f"{t * 100:.0f}%" for t in ticks], fontsize=11.5)
+        ax.set_yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"], fontsize=11.5)
+        ax.set_xlabel("attainment relative to quota pace (100% = on pace)", fontsize=12, labelpad=3)
+        ax.set_ylabel("mean open-deal health", fontsize=12, labelpad=3)
+        parts = [f"{counts.get(key, 0)} {key[0]} with a {key[1]}" for key in colors]
+        return _to_svg(fig, prefix, f"Risk quadrant of {len(points)} sellers: " + ", ".join(parts) + ".")
+
+
+@_memo
