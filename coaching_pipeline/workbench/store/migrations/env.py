@@ -3,6 +3,7 @@ passes the open connection in config.attributes["connection"]: no alembic.ini, n
 
 from alembic import context
 
+from coaching_pipeline.workbench.store import resolution_models  # noqa: F401  (its table joins Base.metadata)
 from coaching_pipeline.workbench.store.models import Base
 
 connection = context.config.attributes["connection"]
