@@ -143,3 +143,55 @@ def test_the_landing_zone_step_lists_the_extract_files_and_those_not_loaded_befo
     assert (meta["files"], meta["new_files"], meta["files_per_folder"]) == (2, 2, {"activity": 1, "crm": 1})
     assert meta["new"] == "- activity/activities_1.csv\n- crm/Account.csv"
     assert warehouse.exists()  # it opened the warehouse for writing: that is its test of the lock
+
+
+def test_the_ops_tables_summarize_the_ledger_and_the_quarantine(tmp_path):
+    """ops.loaded_files: one row per file, its newest attempt (a rejected file is tried again by
+    every run); ops.quarantine_summary: per file and reason without the offending value."""
+    from coaching_pipeline.ingest.loader import ensure_raw_tables
+
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
+    con = open_warehouse(warehouse)
+    ensure_raw_tables(con, [])  # the real ledger and quarantine DDL
+    day = dt.datetime(2026, 11, 13, 2, 0)
+    bad = "crm/Opportunity__bad.csv: missing required column 'OwnerId'; nothing loaded from this file"
+    ledger = [  # file, object, modified (ns), status, read, loaded, quarantined, error, loaded at
+        ("crm/Opportunity.csv", "opportunity", 1_763_000_000_123_456_789, "loaded", 10, 7, 3, None, day),
+        ("crm/Opportunity__bad.csv", "opportunity", None, "failed", None, None, None, bad, day),
+        ("crm/Opportunity__bad.csv", "opportunity", None, "failed", None, None, None, bad, day + dt.timedelta(days=1)),
+        ("gong/calls_0001.json", "gong_calls", None, "loaded", 2, 2, 0, None, day + dt.timedelta(minutes=1)),
+    ]
+    con.executemany("insert into raw._loaded_files (file, object, checksum, size_bytes, modified_ns, status, "
+                    "rows_read, rows_loaded, rows_superseded, rows_merged, rows_quarantined, error, loaded_at) "
+                    "values (?, ?, 'sha', 99, ?, ?, ?, ?, 0, 0, ?, ?, ?)", ledger)
+    con.executemany("insert into raw.quarantine values ('opportunity', 'crm/Opportunity.csv', ?, ?, '{}', ?)", [
+        (7, "Amount: must be >= 0 (got '-1')", day), (3, "Amount: must be >= 0 (got '-5')", day),
+        (5, "duplicate Id within the file with conflicting content (rows 5, 6)", day)])
+    con.close()
+    published = publish(warehouse, run_id="run-1")
+    assert published[-2:] == [("ops", "loaded_files", 3), ("ops", "quarantine_summary", 2)]
+    con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
+    try:
+        assert con.execute("select source, object, file, status, loaded_at, file_modified_at, size_bytes, rows_read, "
+                           "rows_loaded, rows_quarantined, error, attempts from ops.loaded_files").fetchall() == [
+            ("crm", "opportunity", "crm/Opportunity.csv", "loaded", day, dt.datetime(2025, 11, 13, 2, 13, 20, 123456),
+             99, 10, 7, 3, None, 1),
+            ("gong", "gong_calls", "gong/calls_0001.json", "loaded", day + dt.timedelta(minutes=1), None, 99, 2, 2, 0,
+             None, 1),
+            ("crm", "opportunity", "crm/Opportunity__bad.csv", "failed", day + dt.timedelta(days=1), None, 99, None,
+             None, None, bad, 2)]
+        assert con.execute("select source, object, file, reason, rows, first_rows, example_reason, "
+                           "first_quarantined_at from ops.quarantine_summary").fetchall() == [
+            ("crm", "opportunity", "crm/Opportunity.csv", "Amount: must be >= 0", 2, [3, 7],
+             "Amount: must be >= 0 (got '-1')", day),
+            ("crm", "opportunity", "crm/Opportunity.csv", "duplicate Id within the file with conflicting content", 1,
+             [5], "duplicate Id within the file with conflicting content (rows 5, 6)", day)]
+        assert con.execute("select table_name, row_count from marts.publication where table_schema = 'ops' "
+                           "order by 1").fetchall() == [("loaded_files", 3), ("quarantine_summary", 2)]
+        # documented like every published table
+        assert con.execute("select count(*) from duckdb_columns() where schema_name = 'ops' and comment is null"
+                           ).fetchone() == (0,)
+        assert con.execute("select count(*) from duckdb_tables() where schema_name = 'ops' and comment is not null"
+                           ).fetchone() == (2,)
+    finally:
+        con.close()

@@ -248,12 +248,13 @@ def test_publish_reports_tables_and_rows(uninterrupted):
     assert metadata["path"] == str(published)
     tables = publication(published)
     # the seven marts in `marts`; the coaching state tables (the daily flags step creates the
-    # whole coaching schema) in `coaching`
+    # whole coaching schema) in `coaching`; the ingestion ledger and quarantine summary in `ops`
     assert set(tables) == {
         "marts.users", "marts.sellers", "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities",
         "marts.deal_health_scores", "marts.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
-        "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions"}
-    assert metadata["tables_published"] == 13
+        "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions",
+        "ops.loaded_files", "ops.quarantine_summary"}
+    assert metadata["tables_published"] == 15
     assert metadata["rows_published"] == sum(tables.values())
     assert metadata["rows/marts.rep_performance"] == tables["marts.rep_performance"]
 

@@ -138,7 +138,7 @@ def test_an_analyst_types_schema_dot_table_in_a_plain_connection(runs, name):
     assert (published["marts.rep_performance"], published["coaching.coaching_log"],
             published["coaching.skill_assessment_log"]) == (rep_performance, coaching_log, assessments)
     assert {str(d) for d in as_of} == {"2025-01-31"}
-    assert schemas == {"marts", "coaching"}
+    assert schemas == {"marts", "coaching", "ops"}  # ops: the ingestion ledger, for the workbench's admin page
     source = open_warehouse(warehouse, read_only=True)
     try:
         assert (coaching_log, assessments) == source.execute(

@@ -16,6 +16,15 @@ as the warehouse, `marts` (`select * from marts.rep_performance`) and `coaching`
 with its row count, the run and as_of. DuckDB names a file's catalog after its stem and a
 schema of that name would make `stem.table` ambiguous: the stem `analytics` is no schema,
 and `main` stays empty.
+
+Schema `ops`, for the workbench's data-quality and run-status page (which reads only this
+file, never the warehouse) and for ops at the DuckDB CLI: `ops.loaded_files`, the ingestion
+ledger (raw._loaded_files) as one row per extract file, its newest attempt (loaded or
+rejected, with the reason); `ops.quarantine_summary`, the rows set aside (raw.quarantine)
+counted per file and reason, with the first row numbers. Their columns are documented in
+_OPS_DOCS (as comments in the file). Written into the same temp file as the rest, so they
+always describe the run whose marts they sit beside; skipped while the warehouse has no
+ledger yet (nothing was ever ingested).
 """
 
 import datetime as dt
@@ -56,12 +65,74 @@ MART_KEYS = [AssetKey(["marts", name]) for name in MART_TABLES]
 
 _PUBLICATION_DOCS = {
     None: "What this file holds: one row per published table, written by the run that published it.",
-    "table_schema": "marts or coaching.",
+    "table_schema": "marts, coaching or ops.",
     "table_name": "The published table.",
     "row_count": "Its rows when published.",
     "published_at": "When the file was written (UTC).",
     "as_of": "The as-of date of the marts (intermediate.int_as_of): records dated after it are ignored.",
     "dagster_run_id": "The Dagster run (or coaching run) that published it; null for a publish outside a run.",
+}
+
+
+# The ops tables: what the ingestion ledger and the quarantine say, shaped for reading (the
+# raw rows stay in the warehouse). One row per file: the ledger keeps every attempt, and a
+# rejected file is retried (and recorded again) by every run until it is fixed.
+_OPS_TABLES = {
+    "loaded_files": """
+        select split_part(file, '/', 1) as source, object, file, status, loaded_at,
+               make_timestamp(modified_ns // 1000) as file_modified_at, size_bytes, rows_read, rows_loaded,
+               rows_superseded, rows_merged, rows_quarantined, error, attempts
+        from (select *, row_number() over (partition by file order by loaded_at desc) as newest,
+                     count(*) over (partition by file) as attempts
+              from warehouse.raw._loaded_files)
+        where newest = 1
+        order by loaded_at, file""",
+    # Reasons name the offending value ("Amount: must be >= 0 (got '-12500')") or the rows
+    # ("... (rows 1, 2)"): without that tail one bad column of a big file is one row here.
+    "quarantine_summary": """
+        select split_part(file, '/', 1) as source, object, file, reason, count(*) as rows,
+               list_slice(list_sort(list(distinct row_number)), 1, 10) as first_rows,
+               min(example) as example_reason, min(quarantined_at) as first_quarantined_at,
+               max(quarantined_at) as last_quarantined_at
+        from (select source as object, file, row_number, quarantined_at, reason as example,
+                     regexp_replace(reason, '\\s*\\((got|rows) .*\\)$', '') as reason
+              from warehouse.raw.quarantine)
+        group by all
+        order by file, rows desc, reason""",
+}
+_OPS_DOCS = {
+    "loaded_files": {
+        None: "One row per extract file of the landing zone that ingestion ever read (raw._loaded_files, the "
+              "newest attempt of each): loaded, or rejected whole with the reason.",
+        "source": "The landing-zone folder: crm, gong or activity.",
+        "object": "The raw table the file loads into.",
+        "file": "Path relative to the landing root.",
+        "status": "loaded, or failed: the file was rejected whole (nothing of it loaded); see error.",
+        "loaded_at": "When ingestion recorded this attempt (UTC).",
+        "file_modified_at": "The file's modification time when it was read (UTC).",
+        "size_bytes": "The file's size when it was read.",
+        "rows_read": "Records read from the file.",
+        "rows_loaded": "Rows inserted or replacing an older version.",
+        "rows_superseded": "Valid rows not loaded because the stored version is newer.",
+        "rows_merged": "Identical duplicates inside the file, loaded once.",
+        "rows_quarantined": "Rows set aside with their reason (ops.quarantine_summary).",
+        "error": "Why the file was rejected; null when it loaded.",
+        "attempts": "How many times ingestion recorded this file (a rejected file is retried every run).",
+    },
+    "quarantine_summary": {
+        None: "The rows ingestion set aside (raw.quarantine), counted per file and reason; the rows themselves "
+              "stay in the warehouse.",
+        "source": "The landing-zone folder: crm, gong or activity.",
+        "object": "The raw table the rows were meant for.",
+        "file": "Path relative to the landing root.",
+        "reason": "Why they were set aside, without the offending value (see example_reason).",
+        "rows": "Rows set aside for this reason in this file.",
+        "first_rows": "The first (at most 10) record numbers in the file, 1-based, header excluded; 0 is the "
+                      "whole page (a page that does not parse).",
+        "example_reason": "One full reason, with its offending value.",
+        "first_quarantined_at": "When the first of them was set aside (UTC).",
+        "last_quarantined_at": "When the last of them was set aside (UTC).",
+    },
 }
 
 
@@ -91,6 +162,21 @@ _PUBLICATION_COMMENTS = [
     else f"COMMENT ON COLUMN published.marts.publication.{column} IS {_sql_text(text)}"
     for column, text in _PUBLICATION_DOCS.items()
 ]
+
+
+def _publish_ops(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """The ops schema into the attached temp file; nothing while nothing was ever ingested."""
+    if not _existing(con, "raw", ("_loaded_files",)):
+        return []
+    con.execute("create schema published.ops")
+    published = []
+    for table in [t for t in _OPS_TABLES if t == "loaded_files" or _existing(con, "raw", ("quarantine",))]:
+        con.execute(f"create table published.ops.{table} as {_OPS_TABLES[table]}")
+        for column, text in _OPS_DOCS[table].items():
+            target = f"TABLE published.ops.{table}" if column is None else f"COLUMN published.ops.{table}.{column}"
+            con.execute(f"COMMENT ON {target} IS {_sql_text(text)}")
+        published.append(("ops", table, _rows(con, f"published.ops.{table}")))
+    return published
 
 
 def _quote(path: Path) -> str:
@@ -141,6 +227,7 @@ def publish(warehouse: str | os.PathLike, target: str | os.PathLike | None = Non
                 )
                 _copy_comments(con, "coaching", table)
                 published.append(("coaching", table, _rows(con, f'published.coaching."{table}"')))
+            published += _publish_ops(con)
             con.execute(
                 "create table published.marts.publication (table_schema varchar, table_name varchar, "
                 "row_count bigint, published_at timestamp, as_of date, dagster_run_id varchar)"
