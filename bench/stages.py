@@ -322,6 +322,17 @@ def stage_nightly(args) -> dict:
     return out
 
 
+def stage_workbench(args) -> dict:
+    """Page latency of the workbench over real HTTP (bench/workbench_latency.py), then reads
+    while the publish function replaces analytics.duckdb."""
+    from bench.workbench_latency import measure
+    from coaching_pipeline.paths import resolve_paths
+
+    paths = resolve_paths()
+    work = Path(args.work) if args.work else paths.warehouse.parent.parent
+    return measure(paths.warehouse, work, n=args.requests)
+
+
 def stage_floor_ingest(args) -> dict:
     from bench.floors import ingestion_floor
 
@@ -341,6 +352,7 @@ STAGES = {
     "coaching": stage_coaching,
     "digests": stage_digests,
     "nightly": stage_nightly,
+    "workbench": stage_workbench,
     "floor_ingest": stage_floor_ingest,
     "floor_dbt": stage_floor_dbt,
 }
@@ -354,6 +366,8 @@ def main(argv=None) -> int:
     parser.add_argument("--landing", help="floor_ingest: the landing zone")
     parser.add_argument("--database", help="floors: the DuckDB file to write")
     parser.add_argument("--manifest", help="floor_dbt: the dbt manifest.json with compiled SQL")
+    parser.add_argument("--work", help="workbench: the folder for the server's log and decisions store")
+    parser.add_argument("--requests", type=int, default=200, help="workbench: timed GETs per page")
     args = parser.parse_args(argv)
     try:
         out = STAGES[args.stage](args)
