@@ -146,3 +146,23 @@ def test_a_newly_published_file_is_read_without_a_restart(tmp_path):
         con.close()
         os.replace(newer, target)
         assert "Acme renewal v2" in s.get(server.url + "/reps/r1").text
+
+
+def test_crm_text_is_escaped_on_every_page(tmp_path):
+    """Names and deal names come from the CRM: markup in them is shown as text, never run."""
+    import duckdb
+
+    target = build_published(tmp_path / "analytics.duckdb")
+    con = duckdb.connect(str(target))
+    con.execute("update marts.sellers set rep_name = 'Rita <img src=x onerror=alert(1)>' where rep_id = 'r1'")
+    con.execute("update marts.deal_health_scores set opportunity_name = '<script>alert(2)</script>' "
+                "where opportunity_id = 'o1'")
+    con.close()
+    with RunningServer(target) as server:
+        s = signed_in(server, "m1")
+        for path in ("/reps/r1", "/reps", "/inbox", "/team"):
+            page = s.get(server.url + path).text
+            assert "<img src=x" not in page and "<script>alert" not in page, path
+        page = s.get(server.url + "/reps/r1").text
+        assert "Rita &lt;img src=x onerror=alert(1)&gt;" in page
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page

@@ -63,6 +63,9 @@ def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None, stor
     app.state.published = PublishedFile(settings.published)
     app.state.org = _OrgCache(app.state.published)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # Starlette escapes only *.html/*.htm/*.xml names; ours are *.html.j2 and every one is
+    # HTML holding CRM text, notes and names: escape all of it (markup passes only by |safe).
+    templates.env.autoescape = True
     templates.env.globals.update(pct=formatting.pct, money=formatting.money, num=formatting.num,
                                  day_text=formatting.day_text, csrf_field=CSRF_FIELD, csrf_header=CSRF_HEADER)
     app.state.templates = templates
@@ -133,7 +136,7 @@ def rep_dashboard_data(request: Request, viewer: Viewer, rep_id: str, quarter: s
     if not access.view:
         deny(request, viewer, "view_rep", rep_id, via)
     with request.app.state.published.cursor() as cur:
-        return dashboard(cur, org.people[rep_id], access, quarter)
+        return dashboard(cur, org.people[rep_id], access, quarter, store=request.app.state.store, org=org)
 
 
 def render(request: Request, name: str, context: dict, status: int = 200, viewer: Viewer | None = None):
