@@ -409,6 +409,3 @@ def risk_quadrant(points: tuple[tuple[str, float, float], ...], healthy_min: flo
         ax.set_ylabel("mean open-deal health", fontsize=12, labelpad=3)
         parts = [f"{counts.get(key, 0)} {key[0]} with a {key[1]}" for key in colors]
         return _to_svg(fig, prefix, f"Risk quadrant of {len(points)} sellers: " + ", ".join(parts) + ".")
-
-
-@_memo
