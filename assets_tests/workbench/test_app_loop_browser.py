@@ -66,8 +66,8 @@ def loop(sample_built, tmp_path, monkeypatch):
 
 
 def _sign_in(browser, server, user_id: str) -> None:
-    from selenium.webbrowser.common.by import By
-    from selenium.webbrowser.support.ui import Select, WebDriverWait
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(server.url + "/signin")
