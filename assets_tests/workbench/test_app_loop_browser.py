@@ -78,6 +78,13 @@ def _sign_in(browser, server, user_id: str) -> None:
 
 def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coaching(driver, loop):  # noqa: F811
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown_on_page
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def decided_text(coaching_id: str) -> str:
+        """The decision line of an event, once the post's redirect has loaded the inbox again."""
+        return WebDriverWait(driver, 10).until(shown_on_page.presence_of_element_located(
+            (By.CSS_SELECTOR, f"#event-{coaching_id} .decided"))).text
 
     warehouse, store, rep_id, manager_id, events = loop
     (approve_id, approve_pattern, approve_action), (modify_id, modify_pattern, _), dismissed = events[:3]
@@ -88,13 +95,12 @@ def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coa
         _sign_in(driver, server, manager_id)
         assert driver.current_url.split("#")[0].endswith("/inbox")
         driver.find_element(By.CSS_SELECTOR, f"#event-{approve_id} button.approve").click()
-        assert "takes effect in tonight's run" in driver.find_element(
-            By.CSS_SELECTOR, f"#event-{approve_id} .decided").text
+        assert "takes effect in tonight's run" in decided_text(approve_id)
         field = driver.find_element(By.CSS_SELECTOR, f"#event-{modify_id} input[name=action]")
         field.clear()
         field.send_keys(MODIFIED)
         driver.find_element(By.CSS_SELECTOR, f"#event-{modify_id} button.modify").click()
-        assert MODIFIED in driver.find_element(By.CSS_SELECTOR, f"#event-{modify_id} .decided").text
+        assert MODIFIED in decided_text(modify_id)
 
         # before the run the rep still sees none of them: the log has not applied them
         _sign_in(driver, server, rep_id)
