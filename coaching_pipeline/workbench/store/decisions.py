@@ -10,6 +10,10 @@ Life of a decision (workbench contract, "Running it"):
   pending again) or changed (a new row supersedes it; the old one is never applied). Deciding
   again on an event whose decision is not applied yet is refused: change or undo it instead.
 - A decision identical to the one in force is refused (it would change nothing).
+- Two deciders at the same moment (a manager and their SLM on one event): both may pass the
+  checks, but only one decision per event can hold live_key (unique, migration 0003), so the
+  second write fails and is refused with the first one's "already decided by ..." (raced),
+  never silently superseding it. bulk.py records several decisions in one transaction.
 Every change and every refusal is in the audit log; a refusal changes nothing else.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ...coaching.approvals import ApprovalRefused
 from ...db import utc_now
@@ -78,36 +83,71 @@ def _new_row(store, facts, coaching_id, by, decision, action, note, at, audit_ac
     return event, row
 
 
+def already_decided(event: dict, current: Decision | None, row: Decision) -> str | None:
+    """The sentence refusing `row` on `event` given the decision in force, or None when it may
+    be recorded (shared with bulk.py, which checks several events in one transaction)."""
+    coaching_id = row.coaching_id
+    if current is not None and current.applied_at is None:
+        return (f"coaching event {coaching_id} was already decided: {current.decision} by "
+                f"{current.decided_by} at {_when(current.decided_at)} (not applied yet: undo or change "
+                f"that decision, {current.id}, instead)")
+    if current is not None:
+        same = (current.decision, current.action_text) == (row.decision, row.action_text)
+        return (f"coaching event {coaching_id} was already decided: {current.decision} by "
+                f"{current.decided_by} at {_when(current.decided_at)}") if same else None
+    if event["approval_status"] != "pending_approval":
+        same = (event["approval_status"], event.get("approved_action")) == (row.decision, row.action_text)
+        return (f"coaching event {coaching_id} was already decided: {event['approval_status']} by "
+                f"{event.get('decided_by') or 'unknown'} at {_when(event.get('decided_at'))}") if same else None
+    return None
+
+
+def put_in_force(session, row: Decision, current: Decision | None, by: str, at: dt.datetime,
+                 detail: str | None = None) -> Decision:
+    """Add `row` as the event's decision in force, superseding `current` (an applied decision)
+    if any, with their audit entries. The old row gives up live_key before the new one takes
+    it: the unique live_key lets only one decision per event be in force, so a second decider
+    racing on the same event fails at the flush (IntegrityError) instead of superseding."""
+    if current is not None:
+        before = as_json(current)
+        current.live_key = None
+        session.flush()
+    row.live_key = row.coaching_id
+    session.add(row)
+    session.flush()
+    if current is not None:
+        current.superseded_by = row.id
+        audit(session, by, "supersede_decision", row.coaching_id, before=before, after=as_json(current), at=at)
+    audit(session, by, "decide", row.coaching_id, after=as_json(row), at=at, detail=detail)
+    return row
+
+
+def raced(store: Store, coaching_id: str) -> str:
+    """The refusal of a decision that lost a race: another one was put in force on the event
+    between our check and our write (read again, now that it is committed)."""
+    with store.sessions() as session:
+        current = live_decision(session, coaching_id)
+    if current is None:
+        return (f"coaching event {coaching_id} was decided by someone else at the same moment (and undone "
+                "since): reload it and decide again")
+    return (f"coaching event {coaching_id} was already decided: {current.decision} by {current.decided_by} at "
+            f"{_when(current.decided_at)}, at the same moment as this decision (undo or change that decision, "
+            f"{current.id}, instead)")
+
+
 def decide(store: Store, facts: Facts, coaching_id: str, by: str, decision: str, *, action: str | None = None,
            note: str | None = None, at: dt.datetime | None = None) -> Decision:
     """Record approved / modified / dismissed on a coaching event; see the module docstring."""
     at = at or utc_now()
     event, row = _new_row(store, facts, coaching_id, by, decision, action, note, at, "decide")
-    with store.sessions.begin() as session:
-        current = live_decision(session, coaching_id)
-        if current is not None and current.applied_at is None:
-            message = (f"coaching event {coaching_id} was already decided: {current.decision} by "
-                       f"{current.decided_by} at {_when(current.decided_at)} (not applied yet: undo or change "
-                       f"that decision, {current.id}, instead)")
-        elif current is not None:
-            same = (current.decision, current.action_text) == (row.decision, row.action_text)
-            message = (f"coaching event {coaching_id} was already decided: {current.decision} by "
-                       f"{current.decided_by} at {_when(current.decided_at)}") if same else None
-        elif event["approval_status"] != "pending_approval":
-            same = (event["approval_status"], event.get("approved_action")) == (row.decision, row.action_text)
-            message = (f"coaching event {coaching_id} was already decided: {event['approval_status']} by "
-                       f"{event.get('decided_by') or 'unknown'} at {_when(event.get('decided_at'))}") if same else None
-        else:
-            message = None
-        if message is None:
-            session.add(row)
-            session.flush()
-            if current is not None:  # an applied decision: the new one supersedes it
-                before = as_json(current)
-                current.superseded_by = row.id
-                audit(session, by, "supersede_decision", coaching_id, before=before, after=as_json(current), at=at)
-            audit(session, by, "decide", coaching_id, after=as_json(row), at=at)
-            return row
+    try:
+        with store.sessions.begin() as session:
+            current = live_decision(session, coaching_id)
+            message = already_decided(event, current, row)
+            if message is None:
+                return put_in_force(session, row, current, by, at)
+    except IntegrityError:  # another decider put theirs in force since our check
+        message = raced(store, coaching_id)
     refuse(store, by, "decide", coaching_id, message)
 
 
@@ -140,7 +180,7 @@ def undo_decision(store: Store, facts: Facts, decision_id: int, by: str, *, at: 
     with store.sessions.begin() as session:
         row = _unapplied(store, session, decision_id, by, "undo_decision")
         before = as_json(row)
-        row.undone_at = at
+        row.undone_at, row.live_key = at, None
         audit(session, by, "undo_decision", row.coaching_id, before=before, after=as_json(row), at=at)
         return row
 
@@ -152,15 +192,22 @@ def change_decision(store: Store, facts: Facts, decision_id: int, by: str, decis
     with store.sessions() as session:
         old = _unapplied(store, session, decision_id, by, "change_decision")
     _, row = _new_row(store, facts, old.coaching_id, by, decision, action, note, at, "change_decision")
-    with store.sessions.begin() as session:
-        old = _unapplied(store, session, decision_id, by, "change_decision")
-        session.add(row)
-        session.flush()
-        before = as_json(old)
-        old.superseded_by = row.id
-        audit(session, by, "change_decision", old.coaching_id, before=before, after=as_json(row), at=at,
-              detail=f"decision {old.id} replaced by {row.id}")
-        return row
+    try:
+        with store.sessions.begin() as session:
+            old = _unapplied(store, session, decision_id, by, "change_decision")
+            before = as_json(old)
+            old.live_key = None  # gives up its place first (see put_in_force)
+            session.flush()
+            row.live_key = row.coaching_id
+            session.add(row)
+            session.flush()
+            old.superseded_by = row.id
+            audit(session, by, "change_decision", old.coaching_id, before=before, after=as_json(row), at=at,
+                  detail=f"decision {old.id} replaced by {row.id}")
+            return row
+    except IntegrityError:  # another decision was put in force on the event since our check
+        message = raced(store, row.coaching_id)
+    refuse(store, by, "change_decision", row.coaching_id, message)
 
 
 def decision_history(store: Store, coaching_id: str) -> list[Decision]:
@@ -169,5 +216,5 @@ def decision_history(store: Store, coaching_id: str) -> list[Decision]:
                                     .order_by(Decision.id)).all())
 
 
-__all__ = ["ApprovalRefused", "change_decision", "decide", "decision_history", "live_decision",
-           "unapplied_decisions", "undo_decision"]
+__all__ = ["ApprovalRefused", "already_decided", "change_decision", "decide", "decision_history", "live_decision",
+           "put_in_force", "raced", "unapplied_decisions", "undo_decision"]

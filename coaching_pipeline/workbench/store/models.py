@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 DECISIONS = ("approved", "modified", "dismissed")
@@ -52,6 +52,12 @@ class Decision(Base):
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # withdrawn before it was applied (UTC)
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # copied into coaching_log (UTC)
+    # The event's coaching_id while this decision is in force (neither undone nor superseded),
+    # else null. Unique (migration 0003): two deciders racing on one event cannot both put a
+    # decision in force; the second write fails and is refused (decisions.raced).
+    live_key: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("decision_live_once", "live_key", unique=True),)
 
 
 class EscalationRequest(Base):
