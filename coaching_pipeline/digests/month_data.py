@@ -155,14 +155,31 @@ def read_calls(con: duckdb.DuckDBPyConnection, month: Month) -> dict[str, list[d
 
 
 def read_next_actions(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings) -> dict[str, list[dict]]:
-    """Each seller's first next best actions, stale deals (hygiene.py) left out."""
-    return _group(_rows(con, """
+    """Each seller's first next best actions, stale deals (hygiene.py) left out, and so are
+    the actions their rep marked in the workbench (coaching.action_outcomes, copied from the
+    decisions store by the run): done, or deferred to a date after as_of, per the latest
+    outcome in force (undone_at null) of that rep on that deal; the next ones move up. A
+    deferral ending on or before as_of shows the action again. Without that table (an older
+    warehouse) nothing is left out, and with no outcome the rows are the same as without it."""
+    held, params = "", [hygiene.cutoff(as_of, config)]
+    if table_exists(con, schema.SCHEMA, "action_outcomes"):
+        held = f"""
+          and not exists (
+            select 1 from (
+                select rep_id, opportunity_id, outcome, deferred_until from {schema.SCHEMA}.action_outcomes
+                where undone_at is null
+                qualify row_number() over (partition by rep_id, opportunity_id
+                                           order by decided_at desc, outcome_id desc) = 1) o
+            where o.rep_id = n.rep_id and o.opportunity_id = n.opportunity_id
+              and (o.outcome = 'done' or o.deferred_until > ?))"""
+        params.append(as_of)
+    return _group(_rows(con, f"""
         select rep_id, opportunity_name, account_name, amount, close_date, health_score, health_band,
                action_type_label, action_reason, contact_name, best_time, best_time_zone, rank_for_rep
-        from marts.next_best_actions
-        where close_date is null or close_date >= ?
+        from marts.next_best_actions n
+        where (close_date is null or close_date >= ?){held}
         qualify row_number() over (partition by rep_id order by rank_for_rep) <= ?
-        order by rep_id, rank_for_rep""", [hygiene.cutoff(as_of, config), defaults.MAX_NEXT_BEST_ACTIONS]), "rep_id")
+        order by rep_id, rank_for_rep""", [*params, defaults.MAX_NEXT_BEST_ACTIONS]), "rep_id")
 
 
 def read_flags(con: duckdb.DuckDBPyConnection, month: Month) -> dict[str, list[dict]]:
