@@ -1,6 +1,7 @@
 """A manager signs in (dev mode) in a real headless Chromium through Selenium with Debian's
 chromedriver, opens a rep's dashboard; screenshots at 1280 and 390 px wide go to
-test-artifacts/workbench/ for a person to look at."""
+test-artifacts/workbench/ for a person to look at (manager-dashboard-*.png; the rep's own
+dashboard-*.png are test_app_dashboard_browser.py's)."""
 
 import shutil
 from pathlib import Path
@@ -63,15 +64,15 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
         assert driver.find_element(By.CSS_SELECTOR, ".fill.green").is_displayed()
         assert "Pending pattern" in driver.find_element(By.ID, "insights").text
         assert driver.execute_script("return typeof htmx") == "object"  # the vendored file loaded
-        driver.save_screenshot(str(ARTIFACTS / "dashboard-1280.png"))
+        driver.save_screenshot(str(ARTIFACTS / "manager-dashboard-1280.png"))
 
-        width, overflow = narrow_screenshot(driver, "dashboard-390.png")
+        width, overflow = narrow_screenshot(driver, "manager-dashboard-390.png")
         assert overflow <= width, f"the page is {overflow}px wide in a {width}px window"
 
         # the quarter selector reloads the page for another quarter
         Select(driver.find_element(By.NAME, "quarter")).select_by_value("2026-Q3")
         assert "quarter=2026-Q3" in driver.current_url
-    for name in ("dashboard-1280.png", "dashboard-390.png"):
+    for name in ("manager-dashboard-1280.png", "manager-dashboard-390.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
 
 

@@ -409,3 +409,31 @@ def risk_quadrant(points: tuple[tuple[str, float, float], ...], healthy_min: flo
         ax.set_ylabel("mean open-deal health", fontsize=12, labelpad=3)
         parts = [f"{counts.get(key, 0)} {key[0]} with a {key[1]}" for key in colors]
         return _to_svg(fig, prefix, f"Risk quadrant of {len(points)} sellers: " + ", ".join(parts) + ".")
+
+
+@_memo
+def activity_mix(kinds: tuple[tuple[str, int], ...], prefix: str = "mix") -> Chart:
+    """A period's selling activities by type (metric names and counts only): one bar per
+    type with its count and its share of the period's total written at the bar's end."""
+    n = len(kinds)
+    total = sum(k for _, k in kinds)
+    with matplotlib.rc_context(_RC):
+        fig = _figure(WIDTH_IN, 0.42 * n + 0.35, left=1.15, right=0.15, top=0.1, bottom=0.1)
+        ax = fig.subplots()
+        widest = max([k for _, k in kinds] + [1])
+        for i, (_, k) in enumerate(kinds):
+            y = n - 1 - i
+            if k:
+                ax.barh(y, k / widest, height=0.62, color=YOU)
+            share = f" ({k / total * 100:.0f}%)" if total else ""
+            ax.text(k / widest + 0.015, y, f"{k}{share}", va="center", fontsize=11.5, fontweight="bold")
+        ax.set_yticks(range(n - 1, -1, -1), [label for label, _ in kinds], fontsize=11.5)
+        ax.set_xticks([])
+        ax.set_xlim(0, 1.3)
+        ax.set_ylim(-0.6, n - 0.4)
+        for side in ("top", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0)
+        alt = (f"Activities by type: {total} in all; " + ", ".join(f"{label.lower()} {k}" for label, k in kinds)
+               + "." if total else "No activity recorded in the period.")
+        return _to_svg(fig, prefix, alt)

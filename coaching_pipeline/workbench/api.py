@@ -32,4 +32,5 @@ def rep_dashboard(rep_id: str, request: Request, quarter: str | None = None,
     if data is None:
         return {"rep": {"rep_id": rep_id, "name": org_of(request).people[rep_id].name}, "quarter": None}
     data["drivers"].pop("svg")  # markup is for the page; the API carries the numbers
+    (data.get("activity") or {}).pop("charts", None)
     return jsonable_encoder(data)

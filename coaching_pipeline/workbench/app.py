@@ -136,7 +136,7 @@ def rep_dashboard_data(request: Request, viewer: Viewer, rep_id: str, quarter: s
     if not access.view:
         deny(request, viewer, "view_rep", rep_id, via)
     with request.app.state.published.cursor() as cur:
-        return dashboard(cur, org.people[rep_id], access, quarter)
+        return dashboard(cur, org.people[rep_id], access, quarter, store=request.app.state.store, org=org)
 
 
 def render(request: Request, name: str, context: dict, status: int = 200, viewer: Viewer | None = None):

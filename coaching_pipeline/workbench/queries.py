@@ -5,12 +5,27 @@ sellers' names) is filtered here from the RepAccess passed in, never by the call
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from ..db import utc_now
 from ..digests.charts import PatternMetric, pattern_vs_top
 from ..digests.formatting import Trend, money, num, pct
 from .access import Org, Person, RepAccess
-from .published import has_table, rows
+from .activity_queries import activity
+from .inbox_queries import _unapplied_of
+from .published import CATALOG, has_table, rows
+from .store.models import ActionOutcome
+from .store.requests import hidden_actions
 
 SHOWN_TO_REP = ("approved", "modified")  # coaching_log.approval_status a rep may see
+
+
+def has_column(cur, schema: str, table: str, column: str) -> bool:
+    return cur.execute("select count(*) from duckdb_columns() where database_name = ? and schema_name = ? "
+                       "and table_name = ? and column_name = ?", [CATALOG, schema, table, column]).fetchone()[0] > 0
 
 
 def load_org(cur) -> Org:
@@ -104,24 +119,118 @@ def pipeline(cur, rep_id: str, limit: int = 25) -> list[dict]:
     return deals
 
 
-def next_best_actions(cur, rep_id: str, limit: int = 10) -> list[dict]:
-    return rows(cur, """
-        select opportunity_id, opportunity_name, account_name, action_type_label, contact_name, action_reason,
-               best_time, best_time_zone, rank_for_rep
-        from marts.next_best_actions where rep_id = ? order by rank_for_rep limit ?""", [rep_id, limit])
+def rep_zone(cur, rep_id: str) -> ZoneInfo:
+    """The seller's time zone (marts.sellers.time_zone, the zone their activity days and best
+    times are in); UTC when the file does not say or names a zone this machine does not know."""
+    name = None
+    if has_column(cur, "marts", "sellers", "time_zone"):
+        found = cur.execute("select time_zone from marts.sellers where rep_id = ?", [rep_id]).fetchone()
+        name = found[0] if found else None
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
-def insights(cur, rep_id: str, access: RepAccess) -> dict:
-    """Open focus areas (approved or modified ones; pending ones too for those who decide)
-    and strengths (the rep's best skills at the last weekly assessment)."""
-    statuses = SHOWN_TO_REP + (("pending_approval",) if access.see_pending else ())
-    marks = ",".join("?" * len(statuses))
-    focus = rows(cur, f"""
-        select coaching_id, pattern_detected, coalesce(approved_action, recommended_action) as action,
-               approval_status, weeks_flagged, opened_on, escalated_to_slm
-        from coaching.coaching_log
-        where rep_id = ? and status = 'open' and approval_status in ({marks})
-        order by approval_status = 'pending_approval', weeks_flagged desc, opened_on""", [rep_id, *statuses])
+def local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """The calendar date of a naive UTC timestamp (as the store and the warehouse keep them) in `zone`."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+
+def rep_today(cur, rep_id: str, now: dt.datetime | None = None) -> dt.date:
+    """A rep's today: the date on the rep's own calendar (rep_zone), the day a deferral is
+    checked against and comes back on. Why not the server's UTC date: a deferral "until
+    Thursday" is a date in the rep's week, their activity days and best times are local too,
+    and UTC's date turns over mid-afternoon for a rep in the Americas (tomorrow would be
+    refused as "not after today" all evening)."""
+    return local_date(now or utc_now(), rep_zone(cur, rep_id))
+
+
+def hidden_outcomes(store, rep_id: str, today: dt.date) -> dict[str, ActionOutcome]:
+    """The outcomes in force that hide the rep's actions today, by opportunity id; the rule
+    (done, or deferred to a date after today) is the store's own (requests.hidden_actions)."""
+    if store is None:
+        return {}
+    hidden = hidden_actions(store, rep_id, today)
+    if not hidden:
+        return {}
+    with store.sessions() as session:
+        found = session.scalars(select(ActionOutcome).where(
+            ActionOutcome.rep_id == rep_id, ActionOutcome.undone_at.is_(None),
+            ActionOutcome.opportunity_id.in_(sorted(hidden))).order_by(ActionOutcome.id)).all()
+    return {o.opportunity_id: o for o in found}  # the latest in force last, so it wins
+
+
+NBA_COLUMNS = ("opportunity_id, opportunity_name, account_name, action_type_label, contact_name, action_reason, "
+               "best_time, best_time_zone, rank_for_rep")
+
+
+def next_best_actions(cur, rep_id: str, hidden: dict[str, ActionOutcome] | None = None, limit: int = 10) -> dict:
+    """The rep's first actions not hidden (done or deferred, per the store: they leave the list
+    at once and the next ones move up), and the hidden ones of the mart with their outcome."""
+    hidden = hidden or {}
+    marks = ",".join("?" * len(hidden))
+    shown = rows(cur, f"select {NBA_COLUMNS} from marts.next_best_actions where rep_id = ? "
+                      + (f"and opportunity_id not in ({marks}) " if hidden else "")
+                      + "order by rank_for_rep limit ?", [rep_id, *hidden, limit])
+    held = rows(cur, f"select {NBA_COLUMNS} from marts.next_best_actions where rep_id = ? "
+                     f"and opportunity_id in ({marks}) order by rank_for_rep", [rep_id, *hidden]) if hidden else []
+    for a in held:
+        o = hidden[a["opportunity_id"]]
+        a["outcome"] = {"outcome_id": o.id, "outcome": o.outcome, "deferred_until": o.deferred_until,
+                        "reason": o.reason, "decided_at": o.decided_at}
+    return {"shown": shown, "hidden": held}
+
+
+def _decision_marks(store, events: list[dict]) -> dict[str, dict]:
+    """coaching_id -> the store's decision on it not applied yet (inbox_queries' read)."""
+    if store is None:
+        return {}
+    found = _unapplied_of(store, [e["coaching_id"] for e in events])
+    return {cid: {"decision": d.decision, "action_text": d.action_text, "decided_by": d.decided_by,
+                  "decided_at": d.decided_at} for cid, d in found.items()}
+
+
+def focus_areas(events: list[dict], unapplied: dict[str, dict], access: RepAccess,
+                names: dict[str, str]) -> list[dict]:
+    """The open events a viewer sees, each as the store will make it: an event with a decision
+    not applied yet shows that decision at once (contract: "shows a decision at once, from
+    the store"), marked for tonight's run, to those who decide (see_pending): they also see an
+    event a decision not applied yet dismisses, so they can tell what tonight's run will do. A
+    rep sees what the coaching log has approved or modified, never a pending one nor a
+    dismissal, and a decision only once the run has applied it: until then the manager may
+    still undo it, and a focus area that appears and then vanishes teaches the rep nothing.
+    Agreed first, then the most persistent, then the oldest."""
+    out = []
+    for e in events:
+        d = unapplied.get(e["coaching_id"]) if access.see_pending else None
+        status = d["decision"] if d else e["approval_status"]
+        action = (d["action_text"] if d and d["action_text"] else None) or e["approved_action"] \
+            or e["recommended_action"]
+        shown = status in SHOWN_TO_REP or (access.see_pending and (status == "pending_approval" or d is not None))
+        if not shown:
+            continue
+        mark = None
+        if d:
+            mark = {"text": f"{d['decision']} by {names.get(d['decided_by'], d['decided_by'])} "
+                            "— takes effect in tonight's run", "decision": d["decision"]}
+        out.append({"coaching_id": e["coaching_id"], "pattern_detected": e["pattern_detected"], "action": action,
+                    "approval_status": status, "weeks_flagged": e["weeks_flagged"], "opened_on": e["opened_on"],
+                    "escalated_to_slm": e["escalated_to_slm"], "unapplied": mark})
+    out.sort(key=lambda f: (f["approval_status"] not in SHOWN_TO_REP, f["approval_status"] == "dismissed",
+                            -(f["weeks_flagged"] or 0), f["opened_on"]))
+    return out
+
+
+def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str, str] | None = None) -> dict:
+    """Open focus areas (focus_areas) and strengths (the rep's best skills at the last
+    weekly assessment)."""
+    events = rows(cur, """
+        select coaching_id, pattern_detected, recommended_action, approved_action, approval_status, weeks_flagged,
+               opened_on, escalated_to_slm
+        from coaching.coaching_log where rep_id = ? and status = 'open'
+        order by weeks_flagged desc, opened_on, coaching_id""", [rep_id])
+    focus = focus_areas(events, _decision_marks(store, events), access, names or {})
     skills = []
     if has_table(cur, "coaching", "skill_assessment_log"):
         skills = rows(cur, """
@@ -133,9 +242,12 @@ def insights(cur, rep_id: str, access: RepAccess) -> dict:
     return {"focus_areas": focus, "strengths": strengths, "skills": skills}
 
 
-def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None) -> dict | None:
+def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None, *, store=None,
+              org: Org | None = None, now: dt.datetime | None = None) -> dict | None:
     """One rep's dashboard for a fiscal quarter (default: the current one, else the latest).
-    None when the rep has no performance row in that quarter."""
+    None when the rep has no performance row in that quarter. `store`: the decisions store,
+    read for what shows at once (done / deferred actions, decisions not applied yet); `org`
+    names the deciders for those who may see names; `now` (UTC) fixes the rep's today."""
     available = quarters(cur, rep.user_id)
     if not available:
         return None
@@ -143,14 +255,21 @@ def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None) -
     chosen = chosen or next((q for q in available if q["is_current_quarter"]), available[0])
     me = rows(cur, "select * from marts.rep_performance where rep_id = ? and fiscal_quarter = ?",
               [rep.user_id, chosen["fiscal_quarter"]])[0]
+    zone = rep_zone(cur, rep.user_id)
+    today = local_date(now or utc_now(), zone)
+    actions = next_best_actions(cur, rep.user_id, hidden_outcomes(store, rep.user_id, today))
+    names = {uid: p.name for uid, p in org.people.items()} if org and access.see_names else {}
     data = {
         "rep": {"rep_id": rep.user_id, "name": rep.name, "role": rep.role},
         "quarter": chosen["fiscal_quarter"], "quarters": [q["fiscal_quarter"] for q in available],
         "window": {"start": me["quarter_start"], "end": me["window_end"],
                    "pace": me.get("quota_pace"), "is_current": me["is_current_quarter"]},
-        "kpis": kpis(me), "drivers": drivers(me),
-        "pipeline": pipeline(cur, rep.user_id), "next_best_actions": next_best_actions(cur, rep.user_id),
-        "insights": insights(cur, rep.user_id, access),
+        "kpis": kpis(me), "drivers": drivers(me), "activity": activity(cur, rep.user_id, access),
+        "pipeline": pipeline(cur, rep.user_id),
+        "next_best_actions": actions["shown"], "hidden_actions": actions["hidden"],
+        "today": today, "tomorrow": today + dt.timedelta(days=1), "time_zone": str(zone),
+        "has_store": store is not None,
+        "insights": insights(cur, rep.user_id, access, store=store, names=names),
         "may": access.__dict__,
     }
     if access.see_names:
