@@ -40,6 +40,11 @@ def _event_ids(page: str) -> list[str]:
     return re.findall(r'<li class="event" id="event-([^"]+)"', page)
 
 
+def _event_lists(page: str) -> str:
+    """The pending-recommendation lists of the page (the history below them names every event)."""
+    return "".join(re.findall(r'<ol class="events">.*?</ol>', page, re.S))
+
+
 def _post(s, server, path, **data):
     return s.post(server.url + path, data={"csrf_token": s.csrf, **data}, allow_redirects=False)
 
@@ -55,7 +60,8 @@ def test_manager_sees_exactly_their_reps_pending_events_most_persistent_first(se
     for text in ("Pending pattern", "3 weeks flagged", "Qualify harder", "Ravi pending pattern"):
         assert text in page.text, text
     for hidden in ("Rosa pending pattern", "Approved pattern", "Dismissed pattern", "Ravi resolved pattern"):
-        assert hidden not in page.text, hidden
+        assert hidden not in _event_lists(page.text), hidden
+    assert "Rosa pending pattern" not in page.text  # another manager's rep: not even in a history
     assert _event_ids(signed_in(server, "m2").get(server.url + "/inbox").text) == ["c7"]
     assert _event_ids(signed_in(server, "s1").get(server.url + "/inbox").text) == ["c7", "c3", "c5", "c6"]
 
@@ -158,3 +164,65 @@ def test_escalate_and_note(server):
 def test_anonymous_inbox_goes_to_sign_in(server):
     r = requests.get(server.url + "/inbox", allow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/signin"
+
+
+def test_a_bulk_with_one_event_decided_already_records_none_of_them(server):
+    s = signed_in(server, "m1")
+    assert _post(s, server, "/inbox/decide", coaching_id="c3", decision="approved").status_code == 303
+    r = s.post(server.url + "/inbox/decide", allow_redirects=False,
+               data=[("csrf_token", s.csrf), ("decision", "approved"), ("coaching_id", "c5"), ("coaching_id", "c3"),
+                     ("coaching_id", "c6")])
+    assert r.status_code == 403
+    assert "none of the 3 checked recommendations was recorded" in r.text
+    assert [d.coaching_id for d in _decisions(server.store)] == ["c3"]  # c5 and c6 still pending
+
+
+def test_the_json_inbox_has_the_pages_order_evidence_and_history(server):
+    s = signed_in(server, "m1")
+    groups = s.get(server.url + "/api/inbox").json()["groups"]
+    assert [(g["rep"]["rep_id"], [e["coaching_id"] for e in g["events"]]) for g in groups] == [
+        ("r1", ["c3", "c5"]), ("r2", ["c6"])]
+    c3 = groups[0]["events"][0]
+    assert c3["evidence"]["weeks"]["flagged"] == 3 and c3["decision"] is None
+    assert {"Opened: Pending pattern", "Opened: Approved pattern"} <= {h["text"] for h in groups[0]["history"]}
+    assert groups[0]["history_url"] == "/inbox/reps/r1/history"
+    assert "Rosa pending pattern" not in str(groups)
+
+
+def test_deciding_and_undoing_through_the_api(server):
+    s = signed_in(server, "m1")
+    headers = {"X-CSRF-Token": s.csrf}
+    url = server.url + "/api/inbox/decisions"
+    r = s.post(url, json={"coaching_ids": ["c3", "c7"], "decision": "approved"}, headers=headers)
+    assert r.status_code == 403 and _decisions(server.store) == []  # c7 is m2's rep's: nothing recorded
+    assert s.post(url, json={"coaching_ids": ["c5"], "decision": "dismissed"}, headers=headers).status_code == 400
+    assert s.post(url, json={"coaching_ids": ["c5"], "decision": "approved"}).status_code == 403  # no CSRF header
+    r = s.post(url, json={"coaching_ids": ["c5", "c6"], "decision": "dismissed", "note": "Seasonal"}, headers=headers)
+    assert r.status_code == 200
+    body = r.json()["decisions"]
+    assert [(d["coaching_id"], d["decision"], d["note"], d["decided_by"]) for d in body] == [
+        ("c5", "dismissed", "Seasonal", "m1"), ("c6", "dismissed", "Seasonal", "m1")]
+    undo = s.post(server.url + f"/api/inbox/decisions/{body[0]['decision_id']}/undo", headers=headers)
+    assert undo.status_code == 200 and undo.json()["undone_at"] is not None
+    other = signed_in(server, "m2")
+    r = other.post(server.url + f"/api/inbox/decisions/{body[1]['decision_id']}/undo",
+                   headers={"X-CSRF-Token": other.csrf})
+    assert r.status_code == 403
+    assert _denied(server.store)[-1] == ("m2", "undo_decision", "c6")
+
+
+def test_a_reps_whole_history_is_for_those_who_lead_them(server):
+    s = signed_in(server, "m1")
+    page = s.get(server.url + "/inbox/reps/r1/history")
+    assert page.status_code == 200
+    assert "Coaching history of Rita Rep" in page.text and "Opened: Dismissed pattern" in page.text
+    api = s.get(server.url + "/api/inbox/reps/r1/history").json()
+    assert api["rep"]["name"] == "Rita Rep"
+    assert [h["text"] for h in api["history"]] == [  # her five events, newest first (the store is empty)
+        "Opened: Second pending pattern", "Opened: Modified pattern", "Opened: Approved pattern",
+        "Opened: Pending pattern", "Opened: Dismissed pattern"]
+    assert s.get(server.url + "/inbox/reps/r3/history").status_code == 403
+    assert s.get(server.url + "/api/inbox/reps/r3/history").status_code == 403
+    assert signed_in(server, "r1").get(server.url + "/inbox/reps/r1/history").status_code == 403
+    assert _denied(server.store)[-3:] == [("m1", "view_history", "r3"), ("m1", "view_history", "r3"),
+                                          ("r1", "view_history", None)]

@@ -28,7 +28,7 @@ from ..digests.decisions import decision_texts
 from ..digests.escalations import ESCALATED_TO, RULE_LABELS, history_rows
 from ..digests.formatting import day_text
 from .access import Org, Viewer
-from .published import has_table, rows
+from .published import has_table, rows, weekly_rows
 from .store.models import EscalationRequest
 from .store.resolutions import request_key, resolutions
 
@@ -75,17 +75,9 @@ def published_escalations(cur, rep_ids: list[str] | None) -> list[dict]:
 
 
 def weekly_history(cur, coaching_ids: list[str]) -> dict[str, list[dict]]:
-    """coaching_id -> its weekly rows (coaching.coaching_history), oldest first."""
-    if not coaching_ids or not has_table(cur, "coaching", "coaching_history"):
-        return {}
-    out: dict[str, list[dict]] = {}
-    for r in rows(cur, """
-            select coaching_id, assessment_date, flagged, metric_value, clock_week, clock_reset, escalated
-            from coaching.coaching_history where list_contains(?::varchar[], coaching_id)
-            order by coaching_id, assessment_date""", [coaching_ids]):
-        cid = r.pop("coaching_id")
-        out.setdefault(cid, []).append({**r, "assessment_date": r["assessment_date"].isoformat()})
-    return out
+    """coaching_id -> its weekly rows, oldest first, dates as ISO text (the page's JSON)."""
+    return {cid: [{**w, "assessment_date": w["assessment_date"].isoformat()} for w in weeks]
+            for cid, weeks in weekly_rows(cur, coaching_ids).items()}
 
 
 def events(cur, coaching_ids: list[str]) -> dict[str, dict]:

@@ -1,32 +1,43 @@
 """The manager inbox's reads: the pending recommendations of the published file
 (coaching.coaching_log, approval_status 'pending_approval' and status 'open') of the reps a
-viewer may decide, joined with what the decisions store already holds for them (a decision
-not applied yet shows at once, "takes effect in tonight's run"), and each rep's short history
-(decisions and notes of the store). Access is decided by the caller (access.rep_access); the
-rep ids passed in are the ones the viewer may decide."""
+viewer may decide, each with its evidence (inbox_evidence.py), joined with what the decisions
+store already holds for them (a decision not applied yet shows at once, "takes effect in
+tonight's run"), and each rep's coaching history (inbox_history.py). Access is decided by the
+caller (access.rep_access); the rep ids passed in are the ones the viewer may decide.
+
+The page and the JSON API both show `inbox(...)`, so they cannot disagree."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..config import CoachingSettings, settings
 from .access import Org
+from .inbox_evidence import EVIDENCE_COLUMNS, attach_evidence, columns_of, rank_key
+from .inbox_history import HISTORY_LIMIT, timelines
 from .published import has_table, rows
-from .store.models import Decision, EscalationRequest, Note
+from .store.models import Decision
 
-HISTORY_LIMIT = 8  # entries per rep on the inbox page
+OPTIONAL = ("pattern_key", "last_assessed_on", "escalation_date", *EVIDENCE_COLUMNS)  # read when published
 
 
-def pending_events(cur, rep_ids: list[str]) -> list[dict]:
-    """Open pending events of these reps, most persistent first, then the oldest."""
+def history_url(rep_id: str) -> str:
+    return f"/inbox/reps/{rep_id}/history"
+
+
+def pending_events(cur, rep_ids: list[str]) -> tuple[list[dict], set[str]]:
+    """(open pending events of these reps, the coaching_log columns the file has)."""
     if not rep_ids or not has_table(cur, "coaching", "coaching_log"):
-        return []
-    marks = ",".join("?" * len(rep_ids))
-    return rows(cur, f"""
+        return [], set()
+    have = columns_of(cur, "coaching", "coaching_log")
+    extra = "".join(f", {c}" for c in OPTIONAL if c in have)
+    found = rows(cur, f"""
         select coaching_id, rep_id, pattern_detected, recommended_action, weeks_flagged, opened_on,
-               escalated_to_slm
+               escalated_to_slm{extra}
         from coaching.coaching_log
-        where rep_id in ({marks}) and status = 'open' and approval_status = 'pending_approval'
-        order by weeks_flagged desc nulls last, opened_on, coaching_id""", rep_ids)
+        where list_contains(?::varchar[], rep_id) and status = 'open' and approval_status = 'pending_approval'
+        order by coaching_id""", [rep_ids])
+    return found, have
 
 
 def event_rep(cur, coaching_id: str) -> str | None:
@@ -54,47 +65,40 @@ def _unapplied_of(store, coaching_ids: list[str]) -> dict[str, Decision]:
     return {d.coaching_id: d for d in found}
 
 
-def history(store, rep_id: str, org: Org, limit: int = HISTORY_LIMIT) -> list[dict]:
-    """The rep's latest decisions, escalation requests and notes in the store, newest first."""
-    name = lambda uid: org.people[uid].name if uid in org.people else uid  # noqa: E731
-    with store.sessions() as session:
-        decisions = session.scalars(select(Decision).where(Decision.rep_id == rep_id)
-                                    .order_by(Decision.id.desc()).limit(limit)).all()
-        notes = session.scalars(select(Note).where(Note.rep_id == rep_id).order_by(Note.id.desc()).limit(limit)).all()
-        escalations = session.scalars(select(EscalationRequest).where(EscalationRequest.rep_id == rep_id)
-                                      .order_by(EscalationRequest.id.desc()).limit(limit)).all()
-    entries = []
-    for d in decisions:
-        state = ("undone" if d.undone_at else "replaced" if d.superseded_by else
-                 "applied" if d.applied_at else "takes effect in tonight's run")
-        text = d.decision + (f": {d.action_text}" if d.decision == "modified" else "") + (
-            f" ({d.note})" if d.note else "")
-        entries.append({"at": d.decided_at, "kind": "decision", "who": name(d.decided_by),
-                        "text": f"{text} on {d.coaching_id}", "state": state})
-    for n in notes:
-        entries.append({"at": n.created_at, "kind": "note", "who": name(n.author), "text": n.text, "state": None})
-    for e in escalations:
-        entries.append({"at": e.requested_at, "kind": "escalation", "who": name(e.requested_by), "text": e.note,
-                        "state": "resolved" if e.resolved_at else "open"})
-    return sorted(entries, key=lambda e: e["at"], reverse=True)[:limit]
+def _name(org: Org, uid: str | None) -> str | None:
+    return (org.people[uid].name if uid in org.people else uid) if uid else None
 
 
-def inbox(cur, store, org: Org, rep_ids: list[str]) -> list[dict]:
-    """One group per rep with pending events: the most persistent rep first (their top
-    event's weeks flagged, then its opening date), each event with the store's decision not
-    applied yet, if any."""
-    events = pending_events(cur, rep_ids)
+def inbox(cur, store, org: Org, rep_ids: list[str], cfg: CoachingSettings | None = None,
+          limit: int = HISTORY_LIMIT) -> list[dict]:
+    """One group per rep with pending events, the most severe first (inbox_evidence.rank_key
+    of each rep's top event, then the rep's name), each event with its evidence and the
+    store's decision not applied yet, if any, and the rep's latest `limit` history entries."""
+    cfg = cfg or settings().coaching
+    found, have = pending_events(cur, rep_ids)
+    events = attach_evidence(cur, found, cfg, have)
     decided = _unapplied_of(store, [e["coaching_id"] for e in events]) if store is not None else {}
     groups: dict[str, dict] = {}
     for e in events:
         d = decided.get(e["coaching_id"])
         e["decision"] = None if d is None else {
             "id": d.id, "decision": d.decision, "action_text": d.action_text, "note": d.note,
-            "by": org.people[d.decided_by].name if d.decided_by in org.people else d.decided_by}
-        group = groups.setdefault(e["rep_id"], {"rep": org.people[e["rep_id"]], "events": []})
-        group["events"].append(e)  # already most persistent first
-    ordered = sorted(groups.values(), key=lambda g: (-(g["events"][0]["weeks_flagged"] or 0),
-                                                     g["events"][0]["opened_on"], g["rep"].name))
+            "by": _name(org, d.decided_by), "decided_at": d.decided_at}
+        rep = org.people.get(e["rep_id"])
+        group = groups.setdefault(e["rep_id"], {
+            "rep": {"rep_id": e["rep_id"], "name": rep.name if rep else e["rep_id"], "role": rep.role if rep else None},
+            "events": []})
+        group["events"].append(e)  # already most severe first
+    ordered = sorted(groups.values(), key=lambda g: (rank_key(g["events"][0]), g["rep"]["name"]))
+    history = timelines(cur, store, org, [g["rep"]["rep_id"] for g in ordered])
     for g in ordered:
-        g["history"] = history(store, g["rep"].user_id, org) if store is not None else []
+        full = history[g["rep"]["rep_id"]]
+        g.update(history=full[:limit], history_total=len(full), history_url=history_url(g["rep"]["rep_id"]))
     return ordered
+
+
+def rep_history(cur, store, org: Org, rep_id: str) -> dict:
+    """A rep's whole coaching history (their history page and its API)."""
+    rep = org.people.get(rep_id)
+    return {"rep": {"rep_id": rep_id, "name": rep.name if rep else rep_id, "role": rep.role if rep else None},
+            "history": timelines(cur, store, org, [rep_id])[rep_id]}

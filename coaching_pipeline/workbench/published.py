@@ -80,3 +80,17 @@ def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 def has_table(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return cur.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
                        "and table_name = ?", [CATALOG, schema, table]).fetchone()[0] > 0
+
+
+def weekly_rows(cur: duckdb.DuckDBPyConnection, coaching_ids: list[str]) -> dict[str, list[dict]]:
+    """coaching_id -> its weekly rows (coaching.coaching_history: flagged, metric_value, the
+    persistence clock), oldest first; empty when the file has no such table."""
+    if not coaching_ids or not has_table(cur, "coaching", "coaching_history"):
+        return {}
+    out: dict[str, list[dict]] = {}
+    for r in rows(cur, """
+            select coaching_id, assessment_date, flagged, metric_value, clock_week, clock_reset, escalated
+            from coaching.coaching_history where list_contains(?::varchar[], coaching_id)
+            order by coaching_id, assessment_date""", [coaching_ids]):
+        out.setdefault(r.pop("coaching_id"), []).append(r)
+    return out
