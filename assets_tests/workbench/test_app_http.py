@@ -58,6 +58,17 @@ def test_rep_sees_own_dashboard_with_agreed_coaching_only(dev):
     api = s.get(dev.url + "/api/reps/r1/dashboard").json()
     assert [f["coaching_id"] for f in api["insights"]["focus_areas"]] == ["c1", "c2"]
     assert api["kpis"]["attainment"]["bar_tone"] == "green"
+    # this week: her first next best action, then her first agreed focus area (c1, 2 weeks)
+    assert api["insights"]["this_week"] == [
+        "Re-engage: no touch in 29 days: call (Acme renewal)",
+        "Work on your focus area as agreed with your manager: Ask more questions"]
+    assert "Work on your focus area as agreed with your manager: Ask more questions" in page.text
+
+
+def test_a_manager_sees_the_reps_week_never_a_pending_recommendation_in_it(dev):
+    api = signed_in(dev, "m1").get(dev.url + "/api/reps/r1/dashboard").json()
+    assert "c3" in [f["coaching_id"] for f in api["insights"]["focus_areas"]]  # pending: the manager sees it
+    assert api["insights"]["this_week"][1] == "Work on your focus area as agreed with your manager: Ask more questions"
 
 
 def test_rep_asking_for_another_rep_is_refused_and_audited(dev):

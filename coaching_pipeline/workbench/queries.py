@@ -242,6 +242,20 @@ def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str
     return {"focus_areas": focus, "strengths": strengths, "skills": skills}
 
 
+def this_week(focus: list[dict], actions: list[dict]) -> list[str]:
+    """Up to three things to do this week, by the rule of the rep digest's template narrative
+    (digests/narrative.py): the first two next best actions shown (done and deferred ones are
+    gone already), then the first focus area agreed with the manager. Never a pending
+    recommendation, even for a manager looking: this is the rep's week."""
+    items = [f"{a['action_reason']}: {a['action_type_label'].lower()}"
+             + (f" ({a['opportunity_name'] or a['account_name']})" if a['opportunity_name'] or a['account_name'] else "")
+             for a in actions[:2]]
+    agreed = next((f for f in focus if f["approval_status"] in SHOWN_TO_REP), None)
+    if agreed:
+        items.append(f"Work on your focus area as agreed with your manager: {agreed['action']}")
+    return items or ["Keep your pipeline current: update the next step and close date of every open deal."]
+
+
 def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None, *, store=None,
               org: Org | None = None, now: dt.datetime | None = None) -> dict | None:
     """One rep's dashboard for a fiscal quarter (default: the current one, else the latest).
@@ -272,6 +286,7 @@ def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None, *
         "insights": insights(cur, rep.user_id, access, store=store, names=names),
         "may": access.__dict__,
     }
+    data["insights"]["this_week"] = this_week(data["insights"]["focus_areas"], actions["shown"])
     if access.see_names:
         data["rep"]["manager_name"] = me.get("manager_name")
     return data
