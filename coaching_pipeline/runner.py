@@ -142,7 +142,7 @@ def _run_all(paths: RunPaths, echo, full_refresh: bool) -> bool:
             echo(line)
     report(paths, echo)
     if paths.published.exists():
-        echo(f"Published for analysts (schemas marts, coaching): {paths.published}")
+        echo(f"Published for analysts (schemas marts, coaching, ops): {paths.published}")
     for result in results:
         for event in result.all_events:
             if event.is_step_materialization and event.asset_key.path[-1] == "monthly_digests":

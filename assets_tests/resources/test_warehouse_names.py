@@ -102,7 +102,7 @@ def test_coaching_run_completes_and_publishes_analytics_beside_it(runs, name):
     proc, warehouse = runs[name]
     assert proc.returncode == 0, proc.stdout[-3000:]
     analytics = warehouse.with_name("analytics.duckdb")
-    assert f"Published for analysts (schemas marts, coaching): {analytics}\n" in proc.stdout
+    assert f"Published for analysts (schemas marts, coaching, ops): {analytics}\n" in proc.stdout
     assert proc.stdout.rstrip().splitlines()[-1].startswith("Finished in ")
     # the warehouse is still the warehouse (publishing never lands on it), read by the
     # product's own connection whatever the file is called
