@@ -8,14 +8,13 @@ import pytest
 
 from .admin_org import BROKEN, add_admin_tables, admin_store
 from .app_org import ADMIN, RunningServer, build_published
-from .test_app_browser import ARTIFACTS, driver, narrow_screenshot  # noqa: F401  (driver: a fixture)
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("workbench_browser")
 
 
-def test_the_admin_opens_the_data_and_runs_page(driver, tmp_path):  # noqa: F811
+def test_the_admin_opens_the_data_and_runs_page(driver, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     published = add_admin_tables(build_published(tmp_path / "analytics.duckdb"), now)
@@ -24,9 +23,7 @@ def test_the_admin_opens_the_data_and_runs_page(driver, tmp_path):  # noqa: F811
     try:
         with RunningServer(published, store=store) as server:
             driver.set_window_size(1280, 1000)
-            driver.get(server.url + "/")
-            Select(driver.find_element(By.ID, "user_id")).select_by_value(ADMIN)
-            driver.find_element(By.ID, "signin-button").click()
+            sign_in(driver, server.url, ADMIN)
             assert driver.current_url.endswith("/admin")  # an admin lands on the data and runs page
             assert driver.find_element(By.LINK_TEXT, "Data & runs").is_displayed()
             assert BROKEN in driver.find_element(By.ID, "rejected").text

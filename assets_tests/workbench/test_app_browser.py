@@ -3,45 +3,13 @@ chromedriver, opens a rep's dashboard; screenshots at 1280 and 390 px wide go to
 test-artifacts/workbench/ for a person to look at (manager-dashboard-*.png; the rep's own
 dashboard-*.png are test_app_dashboard_browser.py's)."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from .app_org import RunningServer, build_published
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("workbench_browser")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workbench"
-CHROMEDRIVER, CHROMIUM = "/usr/bin/chromedriver", "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    if not (shutil.which(CHROMEDRIVER) and shutil.which(CHROMIUM)):
-        pytest.fail("chromium-driver is not installed (make test-deps installs Debian's package)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)  # no Selenium Manager download
-    yield browser
-    browser.quit()
-
-
-
-def narrow_screenshot(driver, name: str) -> tuple[int, int]:
-    """The page at 390 px wide, saved as `name`: (the window's width, the page's scroll width)."""
-    driver.set_window_size(390, 1000)
-    width = driver.execute_script("return window.innerWidth")
-    overflow = driver.execute_script("return document.documentElement.scrollWidth")
-    driver.save_screenshot(str(ARTIFACTS / name))
-    return width, overflow
 
 def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
     from selenium.webdriver.common.by import By
@@ -53,8 +21,7 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
         driver.set_window_size(1280, 1000)
         driver.get(server.url + "/")
         assert "Dev sign-in" in driver.find_element(By.CLASS_NAME, "dev-banner").text
-        Select(driver.find_element(By.ID, "user_id")).select_by_value("m1")
-        driver.find_element(By.ID, "signin-button").click()
+        sign_in(driver, server.url, "m1")
         assert driver.current_url.endswith("/inbox")  # a manager lands on the work waiting for them
         driver.find_element(By.LINK_TEXT, "Reps").click()
         assert "Reps you can open" in driver.page_source
@@ -78,7 +45,6 @@ def test_manager_signs_in_and_opens_a_rep_dashboard(driver, tmp_path):
 
 def test_manager_approves_one_and_modifies_another_in_the_inbox(driver, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
     from sqlalchemy import select
 
     from coaching_pipeline.workbench.store import Decision, open_store
@@ -87,11 +53,8 @@ def test_manager_approves_one_and_modifies_another_in_the_inbox(driver, tmp_path
     store = open_store(f"sqlite:///{tmp_path / 'decisions.sqlite'}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with RunningServer(published, store=store) as server:
-        driver.delete_all_cookies()
         driver.set_window_size(1280, 1000)
-        driver.get(server.url + "/signin")
-        Select(driver.find_element(By.ID, "user_id")).select_by_value("m1")
-        driver.find_element(By.ID, "signin-button").click()
+        sign_in(driver, server.url, "m1")
         driver.find_element(By.LINK_TEXT, "Inbox").click()
         assert driver.current_url.split("#")[0].endswith("/inbox")
         driver.find_element(By.CSS_SELECTOR, "#event-c3 button.approve").click()

@@ -15,22 +15,14 @@ from coaching_pipeline.workbench.store import ActionOutcome, open_store
 
 from .app_org import RunningServer
 from .dashboard_org import build_dashboard
-from .test_app_browser import ARTIFACTS, driver, narrow_screenshot  # noqa: F401
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in, whole_page
 
 pytestmark = pytest.mark.xdist_group("workbench_browser")
 
 
-def _whole_page(browser, name: str, width: int) -> None:
-    """The page at `width` px, as tall as its content, saved as `name`."""
-    browser.set_window_size(width, 1000)
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(width, height + 40)
-    browser.save_screenshot(str(ARTIFACTS / name))
-
-
-def test_rep_defers_an_action_it_leaves_and_comes_back_on_its_date(driver, tmp_path):  # noqa: F811
+def test_rep_defers_an_action_it_leaves_and_comes_back_on_its_date(driver, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import WebDriverWait
 
     published = build_dashboard(tmp_path / "analytics.duckdb")
     store = open_store(f"sqlite:///{tmp_path / 'decisions.sqlite'}")
@@ -39,12 +31,9 @@ def test_rep_defers_an_action_it_leaves_and_comes_back_on_its_date(driver, tmp_p
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         with RunningServer(published, store=store) as server:
-            driver.delete_all_cookies()
             driver.set_window_size(1280, 1000)
-            driver.get(server.url + "/signin")
-            Select(driver.find_element(By.ID, "user_id")).select_by_value("r1")
-            driver.find_element(By.ID, "signin-button").click()
-            WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/reps/r1"))
+            sign_in(driver, server.url, "r1")
+            assert driver.current_url.endswith("/reps/r1")  # a rep lands on their own dashboard
 
             activity = driver.find_element(By.ID, "activity")
             assert "Activity analysis: last 30 days" in activity.text
@@ -74,11 +63,11 @@ def test_rep_defers_an_action_it_leaves_and_comes_back_on_its_date(driver, tmp_p
             assert (row.opportunity_id, row.outcome, row.deferred_until, row.reason) == (
                 "o1", "deferred", until, "Dana is travelling")
 
-            _whole_page(driver, "dashboard-1280.png", 1280)
+            whole_page(driver, "dashboard-1280.png", 1280)
             width, overflow = narrow_screenshot(driver, "dashboard-390.png")
             assert overflow <= width, f"the dashboard is {overflow}px wide in a {width}px window"
             driver.find_element(By.CSS_SELECTOR, "#hidden-actions summary").click()
-            _whole_page(driver, "dashboard-390.png", 390)
+            whole_page(driver, "dashboard-390.png", 390)
             assert driver.execute_script("return document.documentElement.scrollWidth") <= width
 
             # its date has come: the action is back, nothing is hidden

@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 
 from .escalations_org import build_digests, build_escalations_published
-from .test_app_browser import ARTIFACTS, driver, narrow_screenshot  # noqa: F401  (driver: the fixture)
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("workbench_browser")
 
 
-def test_slm_resolves_an_escalation_and_opens_a_digest(driver, tmp_path):  # noqa: F811
+def test_slm_resolves_an_escalation_and_opens_a_digest(driver, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
     from sqlalchemy import select
@@ -29,13 +29,10 @@ def test_slm_resolves_an_escalation_and_opens_a_digest(driver, tmp_path):  # noq
     server = RunningServer(published, store=store)
     server.app.state.settings = replace(server.app.state.settings, digests=build_digests(tmp_path))
     with server:
-        driver.delete_all_cookies()
         driver.set_window_size(1280, 1000)
-        driver.get(server.url + "/signin")
-        Select(driver.find_element(By.ID, "user_id")).select_by_value("s1")
-        driver.find_element(By.ID, "signin-button").click()
+        sign_in(driver, server.url, "s1")
+        assert driver.current_url.endswith("/escalations")  # an SLM lands on the escalations
         wait = WebDriverWait(driver, 10)
-        wait.until(lambda d: d.current_url.endswith("/escalations"))  # an SLM lands on the escalations
         assert "Mona Manager" in driver.find_element(By.ID, "rollup").text
         driver.find_element(By.CSS_SELECTOR, "#esc-e1 summary").click()  # its weekly history
         assert "clock restarted" in driver.find_element(By.CSS_SELECTOR, "#esc-e1 .esc-history").text

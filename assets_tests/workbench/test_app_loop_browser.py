@@ -25,7 +25,7 @@ from coaching_pipeline.workbench.store.facts import Facts
 
 from ..digests.october import run_weeks
 from .app_org import RunningServer
-from .test_app_browser import ARTIFACTS, driver, narrow_screenshot  # noqa: F401
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("sample")
 
@@ -65,18 +65,7 @@ def loop(sample_built, tmp_path, monkeypatch):
     store.close()
 
 
-def _sign_in(browser, server, user_id: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-
-    browser.delete_all_cookies()
-    browser.get(server.url + "/signin")
-    Select(browser.find_element(By.ID, "user_id")).select_by_value(user_id)
-    browser.find_element(By.ID, "signin-button").click()
-    WebDriverWait(browser, 10).until(lambda d: not d.current_url.endswith("/signin"))
-
-
-def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coaching(driver, loop):  # noqa: F811
+def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coaching(driver, loop):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as shown_on_page
     from selenium.webdriver.support.ui import WebDriverWait
@@ -92,7 +81,7 @@ def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coa
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with RunningServer(published_path(warehouse), store=store) as server:
         driver.set_window_size(1280, 1000)
-        _sign_in(driver, server, manager_id)
+        sign_in(driver, server.url, manager_id)
         assert driver.current_url.split("#")[0].endswith("/inbox")
         driver.find_element(By.CSS_SELECTOR, f"#event-{approve_id} button.approve").click()
         assert "takes effect in tonight's run" in decided_text(approve_id)
@@ -103,7 +92,7 @@ def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coa
         assert MODIFIED in decided_text(modify_id)
 
         # before the run the rep still sees none of them: the log has not applied them
-        _sign_in(driver, server, rep_id)
+        sign_in(driver, server.url, rep_id)
         assert driver.current_url.endswith(f"/reps/{rep_id}")
         before = driver.find_element(By.ID, "insights").text
         assert approve_pattern not in before and modify_pattern not in before

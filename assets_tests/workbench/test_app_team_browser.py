@@ -5,24 +5,20 @@ at 390 px nothing overflows sideways."""
 import pytest
 
 from .app_org import RunningServer
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
 from .team_org import build_team_published
-from .test_app_browser import ARTIFACTS, driver, narrow_screenshot  # noqa: F401 (driver is a fixture)
 
 pytestmark = pytest.mark.xdist_group("workbench_browser")
 
 
-def test_manager_opens_the_team_view(driver, tmp_path):  # noqa: F811
+def test_manager_opens_the_team_view(driver, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     published = build_team_published(tmp_path / "analytics.duckdb")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with RunningServer(published) as server:
-        driver.delete_all_cookies()
         driver.set_window_size(1280, 1000)
-        driver.get(server.url + "/signin")
-        Select(driver.find_element(By.ID, "user_id")).select_by_value("m1")
-        driver.find_element(By.ID, "signin-button").click()
+        sign_in(driver, server.url, "m1")
         driver.find_element(By.LINK_TEXT, "Team").click()
         assert driver.current_url.endswith("/team")
         assert "Your direct reports" in driver.find_element(By.TAG_NAME, "h1").text
