@@ -25,7 +25,7 @@ from coaching_pipeline.workbench.store.facts import Facts
 
 from ..digests.october import run_weeks
 from .app_org import RunningServer
-from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in
+from .pages_in_browser import ARTIFACTS, narrow_screenshot, sign_in, whole_page
 
 pytestmark = pytest.mark.xdist_group("sample")
 
@@ -83,6 +83,12 @@ def test_manager_decides_the_run_applies_and_the_rep_sees_exactly_the_agreed_coa
         driver.set_window_size(1280, 1000)
         sign_in(driver, server.url, manager_id)
         assert driver.current_url.split("#")[0].endswith("/inbox")
+        # the evidence of a real week's recommendation: its score, the threshold and its cohort
+        evidence = driver.find_element(By.CSS_SELECTOR, f"#event-{approve_id} .evidence").text
+        assert "a gap is a score below 70" in evidence and "Cohort" in evidence, evidence
+        whole_page(driver, "loop-inbox-1280.png", 1280)
+        whole_page(driver, "loop-inbox-390.png", 390)
+        driver.set_window_size(1280, 1000)
         driver.find_element(By.CSS_SELECTOR, f"#event-{approve_id} button.approve").click()
         assert "takes effect in tonight's run" in decided_text(approve_id)
         field = driver.find_element(By.CSS_SELECTOR, f"#event-{modify_id} input[name=action]")
