@@ -10,6 +10,7 @@ import datetime as dt
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from coaching_pipeline.workbench.access import Org, Person
 from coaching_pipeline.workbench.app import create_app
 from coaching_pipeline.workbench.audit import MemoryAuditSink
 from coaching_pipeline.workbench.runtime import WorkbenchSettings
+from coaching_pipeline.workbench.store import open_store
 
 ADMIN = "admin@example.com"
 SELLERS = [  # rep_id, name, email, role, manager, manager name
@@ -143,3 +145,15 @@ class RunningServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+@contextmanager
+def served_with_store(published: Path):
+    """A running server on `published` with a new SQLite decisions store beside it (which is
+    also its audit sink): the set-up of every test that decides, marks or is refused."""
+    store = open_store(f"sqlite:///{published.parent / 'decisions.sqlite'}")
+    try:
+        with RunningServer(published, store=store) as running:
+            yield running
+    finally:
+        store.close()

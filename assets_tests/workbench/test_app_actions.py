@@ -16,10 +16,10 @@ from coaching_pipeline.workbench.access import rep_access, viewer_for
 from coaching_pipeline.workbench.actions import Problem, checked_outcome
 from coaching_pipeline.workbench.published import PublishedFile
 from coaching_pipeline.workbench.queries import dashboard, load_org
-from coaching_pipeline.workbench.store import ActionOutcome, AuditEntry, decide, open_store, undo_decision
+from coaching_pipeline.workbench.store import ActionOutcome, AuditEntry, decide, undo_decision
 from coaching_pipeline.workbench.store.facts import Facts
 
-from .app_org import RunningServer
+from .app_org import served_with_store
 from .dashboard_org import build_dashboard
 from .test_app_http import signed_in
 
@@ -33,11 +33,8 @@ def rita_today() -> dt.date:
 
 @pytest.fixture
 def server(tmp_path):
-    published = build_dashboard(tmp_path / "analytics.duckdb")
-    store = open_store(f"sqlite:///{tmp_path / 'decisions.sqlite'}")
-    with RunningServer(published, store=store) as running:
+    with served_with_store(build_dashboard(tmp_path / "analytics.duckdb")) as running:
         yield running
-    store.close()
 
 
 def _outcomes(store) -> list[tuple]:

@@ -8,9 +8,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from coaching_pipeline.workbench.store import AuditEntry, Decision, EscalationRequest, Note, open_store
+from coaching_pipeline.workbench.store import AuditEntry, Decision, EscalationRequest, Note
 
-from .app_org import RunningServer, build_published
+from .app_org import build_published, served_with_store
 from .test_app_http import signed_in
 
 pytestmark = pytest.mark.xdist_group("workbench_http")
@@ -18,11 +18,8 @@ pytestmark = pytest.mark.xdist_group("workbench_http")
 
 @pytest.fixture
 def server(tmp_path):
-    published = build_published(tmp_path / "analytics.duckdb")
-    store = open_store(f"sqlite:///{tmp_path / 'decisions.sqlite'}")
-    with RunningServer(published, store=store) as running:
+    with served_with_store(build_published(tmp_path / "analytics.duckdb")) as running:
         yield running
-    store.close()
 
 
 def _decisions(store) -> list[Decision]:
