@@ -137,22 +137,23 @@ def activity(cur, rep_id: str, access: RepAccess) -> dict | None:
     team_mean = group_mean(values, team, rep_id, min_peers)
     top_mean = group_mean(values, top, rep_id, min_peers)
     business = [d for d in days if d["is_business_day"]]
+    counted = mix(days)
     return {
         "as_of": as_of, "as_of_source": source, "start": start, "window_days": cfg.activity_window_days,
-        "mix": mix(days),
+        "mix": counted,
         "per_day": {"you": {"value": you, "text": num(you)}, "team": team_mean, "top": top_mean},
         "trend": [{"date": d["activity_date"], "count": int(d["activity_count"]), "low": bool(d["is_low_day"])}
                   for d in business],
         "low_days": sum(1 for d in business if d["is_low_day"]),
         "low_day_threshold": cfg.low_activity_day_threshold,
-        "charts": activity_charts(days, business, top_mean["value"], cfg.low_activity_day_threshold),
+        "charts": activity_charts(counted, business, top_mean["value"], cfg.low_activity_day_threshold),
     }
 
 
-def activity_charts(days: list[dict], business: list[dict], top: float | None, threshold: int) -> dict:
-    """The digests' charts, as SVG markup for the page (the API leaves them out): the mix and
-    the business-day trend with the Top 25% mean as its reference line."""
-    kinds = tuple((s["label"], s["count"]) for s in mix(days)["selling"])
+def activity_charts(counted: dict, business: list[dict], top: float | None, threshold: int) -> dict:
+    """The digests' charts, as SVG markup for the page (the API leaves them out): the mix (of
+    `mix`) and the business-day trend with the Top 25% mean as its reference line."""
+    kinds = tuple((s["label"], s["count"]) for s in counted["selling"])
     trend = tuple((d["activity_date"], int(d["activity_count"]), bool(d["is_low_day"])) for d in business)
     mix_chart = charts.activity_mix(kinds, prefix="activity-mix")
     trend_chart = charts.activity_trend(trend, threshold, top, prefix="activity-trend")
