@@ -38,12 +38,15 @@ def call(cid, rep, days_ago, external=True, **metrics):
 
 
 def deal(oid, owner, created_ago, close_ago, status, amount=None, **facts):
-    """close_ago < 0: a close date after d."""
+    """close_ago < 0: a close date after d. Champion and economic buyer are False unless
+    given, as int_deal_facts gives them in an org with MEDDPICC fields or contact roles;
+    None is an org without either (not delivered)."""
     created, close = ago(created_ago), ago(close_ago)
     closed = status != "open"
     return {"opportunity_id": oid, "owner_id": owner, "amount": amount, "created_date": created,
             "close_date": close, "is_closed": closed, "is_won": status == "won", "deal_status": status,
-            "sales_cycle_days": (close - created).days if closed else None, **facts}
+            "sales_cycle_days": (close - created).days if closed else None,
+            "has_champion": False, "has_economic_buyer": False, **facts}
 
 
 def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), close_dates=(), quota=()):

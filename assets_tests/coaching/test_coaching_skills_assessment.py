@@ -201,10 +201,11 @@ def test_deal_components_skills_and_overall():
     # a tie with A
     assert {s: b[s]["score"] for s in ("qualification", "negotiation", "closing", "overall")} == {
         "qualification": 0.0, "negotiation": 100.0, "closing": 100.0, "overall": 66.7}
+    # the tie shares the mid-rank 1.5 of the two: (1.5 - 1) / (2 - 1) = 50 each
     assert [(a[s]["cohort_percentile"], b[s]["cohort_percentile"]) for s in ("qualification", "overall")] == [
-        (100.0, 0.0), (0.0, 0.0)]
-    # C alone in the AM cohort
-    assert rows_of(out, "C")["overall"]["cohort_percentile"] == 0.0
+        (100.0, 0.0), (50.0, 50.0)]
+    # C alone in the AM cohort: no peer, no percentile
+    assert rows_of(out, "C")["overall"]["cohort_percentile"] is None
 
 
 def test_scores_rounded_half_away_from_zero():

@@ -56,6 +56,9 @@ def test_evidence_windows():
             deal("k7", "R1", 200, 100, "lost", meddpicc_completeness=0.5),
             deal("k8", "R9", 20, 5, "won", meddpicc_completeness=0.5),
         ],
+        # the org has CloseDate history (a deal pulled in), so the close-date kept rate is measured
+        close_dates=[{"opportunity_id": "k2", "field_name": "CloseDate", "old_value": "2025-03-10",
+                      "new_value": "2025-03-04", "created_date": D(2025, 2, 20)}],
     )
     got = components_of(ev, "R1")
     assert got["next_steps_call_share"] == (1.0, 3, 100.0)  # c1, c3, c6 (c8 tells nothing)

@@ -95,15 +95,32 @@ def test_trend_edges(score, previous, trend):
 
 def test_cohort_percentile_within_role_and_skill_with_ties():
     rows = [
-        # AE discovery: ranks (min on ties) 1, 2, 2, 4 among 4 scores -> (rank - 1) / 3 * 100
-        ("A", "AE", "discovery", 50.0, 0.0), ("B", "AE", "discovery", 60.0, 33.3),
-        ("C", "AE", "discovery", 60.0, 33.3), ("D", "AE", "discovery", 80.0, 100.0),
+        # AE discovery: 10, 20, 20, 40 rank 1, 2.5, 2.5 (the mid-rank of ranks 2 and 3), 4
+        # among 4 scores -> (rank - 1) / 3 * 100
+        ("A", "AE", "discovery", 10.0, 0.0), ("B", "AE", "discovery", 20.0, 50.0),
+        ("C", "AE", "discovery", 20.0, 50.0), ("D", "AE", "discovery", 40.0, 100.0),
         ("E", "AE", "discovery", None, None),  # null score: left out, no percentile
         # another skill of the same role is its own cohort
         ("A", "AE", "overall", 10.0, 0.0), ("B", "AE", "overall", 20.0, 100.0),
-        # a cohort of one; a cohort of three equal scores
-        ("F", "AM", "discovery", 30.0, 0.0),
-        ("G", "CSM", "closing", 50.0, 0.0), ("H", "CSM", "closing", 50.0, 0.0), ("I", "CSM", "closing", 50.0, 0.0),
+        # a cohort of one: no peer, no percentile (was 0: the bottom quartile of itself)
+        ("F", "AM", "discovery", 30.0, None),
+        # a cohort of three equal scores: all at the mid-rank 2 -> 50 (was 0 for all three)
+        ("G", "CSM", "closing", 50.0, 50.0), ("H", "CSM", "closing", 50.0, 50.0), ("I", "CSM", "closing", 50.0, 50.0),
+        # a scored seller whose only peer has no score is a cohort of one too
+        ("J", "SDR", "closing", 60.0, None), ("K", "SDR", "closing", None, None),
+        # mixed ties: 10, 10, 30, 30, 30 -> ranks 1.5, 1.5, 4, 4, 4 of 5 -> 12.5, 12.5, 75, 75, 75
+        *[(f"L{i}", "AE", "closing", 10.0, 12.5) for i in (1, 2)],
+        *[(f"M{i}", "AE", "closing", 30.0, 75.0) for i in (1, 2, 3)],
     ]
     got = labelled([{"rep_id": r, "role": role, "skill": s, "score": score} for r, role, s, score, _ in rows])
     assert got["cohort_percentile"].to_list() == [r[4] for r in rows]
+
+
+def test_eighteen_tied_sellers_are_at_the_median_not_the_bottom_quartile():
+    # issue 19: 18 sellers sharing 77.8 were all at percentile 0 ('bottom quartile', escalated)
+    got = labelled([{"rep_id": f"R{i:02d}", "role": "AE", "skill": "overall", "score": 77.8} for i in range(18)])
+    assert got["cohort_percentile"].to_list() == [50.0] * 18
+    # one seller below them: 0; the 18 tied share ranks 2..19, mid-rank 10.5 -> 9.5 / 18 = 52.8
+    got = labelled([{"rep_id": f"R{i:02d}", "role": "AE", "skill": "overall", "score": 77.8} for i in range(18)]
+                   + [{"rep_id": "LOW", "role": "AE", "skill": "overall", "score": 40.0}])
+    assert got["cohort_percentile"].to_list() == [52.8] * 18 + [0.0]

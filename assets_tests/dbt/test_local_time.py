@@ -72,14 +72,17 @@ def write_landing(landing) -> None:
         {"Id": ORG_NEW, "TimeZoneSidKey": "America/New_York", "SystemModstamp": "2024-01-01T00:00:00Z"},
     ])
     write_crm(landing, "Account", [{"Id": A1, "Name": "Acme"}, {"Id": A2, "Name": "Globex"}])
-    # Neither deal has a MEDDPICC field or a contact role: both are red, so both are actions.
+    # No contact role; D2 has one MEDDPICC field, so the org has MEDDPICC and D1's 0/8, no
+    # champion and no economic buyer are real (D1, recently touched: (0 + 25 + 10) x 100 / 85 =
+    # 41), and D2 was never touched (16): both red, so both are actions. (Without any MEDDPICC
+    # field those components have no source and are left out: D1 would be green.)
     write_crm(landing, "Opportunity", [
         {"Id": D1, "AccountId": A1, "OwnerId": R_LA, "Name": "Acme - Platform", "StageName": "Discovery",
          "Amount": "10000", "CloseDate": "2024-06-28", "CreatedDate": "2024-01-10T17:00:00Z",
          "IsClosed": "false", "IsWon": "false"},
         {"Id": D2, "AccountId": A2, "OwnerId": R_ORG, "Name": "Globex - Pilot", "StageName": "Discovery",
          "Amount": "5000", "CloseDate": "2024-06-28", "CreatedDate": "2024-01-10T17:00:00Z",
-         "IsClosed": "false", "IsWon": "false"},
+         "IsClosed": "false", "IsWon": "false", "Metrics__c": "Pilot success criteria"},
     ])
     write_crm(landing, "Event", [
         # 2024-03-05 03:30 UTC is Monday 2024-03-04 19:30 PST: it counts on Monday the 4th.

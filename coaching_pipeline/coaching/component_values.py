@@ -5,6 +5,11 @@ in its windows (coaching contract, "Skill scores"):
 - deal evidence: the seller's deals closed in [d - deal_window_days, d - 1], plus the deals
   open at d (created by d - 1 and not closed before d).
 Each value comes with its evidence count; skills.component_scores scores them.
+Not delivered is not zero: a source the org never delivered gives no value (null, with no
+evidence), never 0 or a perfect rate: no Gong calls -> no conversation values; no MEDDPICC
+fields (int_deal_facts.meddpicc_completeness null) -> no MEDDPICC completeness; neither
+MEDDPICC nor contact roles (has_champion / has_economic_buyer null) -> no champion and
+economic-buyer rate; no CloseDate history at all -> no close-date-kept rate.
 """
 
 from __future__ import annotations
@@ -133,10 +138,15 @@ def _deal_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSetting
               pl.col("meddpicc_completeness").count(), by="owner_id"),
     ]
     # Champion and economic buyer: half a point each, over open deals and deals closed in window.
-    both = pl.concat([open_, closed])
-    identified = (pl.col("has_champion").fill_null(False).cast(pl.Float64)
-                  + pl.col("has_economic_buyer").fill_null(False).cast(pl.Float64)) / 2
-    out.append(_long(both, "champion_and_eb_rate", identified.mean(), pl.len(), by="owner_id"))
+    # A null flag is an org without its source (int_deal_facts: neither MEDDPICC fields nor
+    # contact roles): unknown, not "not identified". A deal counts on the flags it has; a
+    # deal with neither is no evidence (with both sources absent the component is null).
+    both = pl.concat([open_, closed]).with_columns(
+        identified=pl.mean_horizontal(pl.col("has_champion").cast(pl.Float64),
+                                      pl.col("has_economic_buyer").cast(pl.Float64))
+    )
+    out.append(_long(both, "champion_and_eb_rate", pl.col("identified").mean(), pl.col("identified").count(),
+                     by="owner_id"))
     lost = closed.filter(~won)
     early = pl.col("sales_cycle_days").fill_null(cfg.early_disqualification_days + 1) <= cfg.early_disqualification_days
     out.append(_long(lost, "early_disqualification_rate", early.mean(), pl.len(), by="owner_id"))
@@ -149,7 +159,19 @@ def _deal_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSetting
     late = closed.join(late_ids, on="opportunity_id", how="semi")
     out.append(_long(late, "late_stage_win_rate", won.mean(), pl.len(), by="owner_id"))
 
-    # Slipped: a CloseDate change, recorded by d - 1, to a later date than the old value.
+    out += _close_date_kept(evidence, closed, last)
+    out.append(_deal_size(closed, won))
+    return out
+
+
+def _close_date_kept(evidence: Evidence, closed: pl.DataFrame, last: dt.date) -> list[pl.DataFrame]:
+    """The share of closed deals whose close date never slipped: a CloseDate change,
+    recorded by d - 1, to a later date than the old value. Without any CloseDate history in
+    the org (no OpportunityFieldHistory, or CloseDate not tracked) a slip cannot be seen:
+    no value (null for everyone), never "every close date kept" (1.0, which made Closing 100
+    for every seller of a CRM-only org)."""
+    if evidence.close_date_history.is_empty():
+        return []
     slipped_ids = evidence.close_date_history.filter(
         (pl.col("field_name").str.to_lowercase() == "closedate")
         & (pl.col("created_date") <= last)
@@ -160,11 +182,13 @@ def _deal_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSetting
     flagged = closed.with_columns(
         kept=~pl.col("opportunity_id").is_in(slipped_ids.get_column("opportunity_id").unique())
     )
-    out.append(_long(flagged, "close_date_kept_rate", pl.col("kept").mean(), pl.len(), by="owner_id"))
+    return [_long(flagged, "close_date_kept_rate", pl.col("kept").mean(), pl.len(), by="owner_id")]
 
-    # Deal size: the rep's mean won amount / the median won amount of all sellers of the role.
-    # Amounts are exact decimals; the ratio is computed from whole cents (integers, exact in
-    # a float up to 2^53), so only the ratio itself is a float.
+
+def _deal_size(closed: pl.DataFrame, won: pl.Expr) -> pl.DataFrame:
+    """The rep's mean won amount / the median won amount of all sellers of the role.
+    Amounts are exact decimals; the ratio is computed from whole cents (integers, exact in
+    a float up to 2^53), so only the ratio itself is a float."""
     won_deals = closed.filter(won & pl.col("amount").is_not_null()).with_columns(
         cents=(pl.col("amount") * 100).cast(pl.Int64)
     )
@@ -181,8 +205,7 @@ def _deal_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSetting
             pl.col("n").cast(pl.Int64).alias("evidence_count"),
         )
     )
-    out.append(size)
-    return out
+    return size
 
 
 def component_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSettings) -> pl.DataFrame:

@@ -4,6 +4,12 @@ The intermediate tables hold the whole history (as of the latest run); `skills.a
 filters them by date, so one read serves any number of weekly assessments (a backfill).
 Every frame has a fixed schema (`SCHEMAS`): frames given to `Evidence` are cast to it, and
 missing frames or columns become empty / null, so tests can build evidence by hand.
+
+Empty and null mean "not delivered" (issue 19, not delivered is not zero), as the warehouse
+gives them: an empty close_date_history is an org without CloseDate history (no
+close-date-kept rate for anyone); a null meddpicc_completeness, has_champion or
+has_economic_buyer is a deal of an org without that source (int_deal_facts,
+int_source_coverage), left out of the component, never counted as 0 or false.
 """
 
 from __future__ import annotations

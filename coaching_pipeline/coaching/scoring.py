@@ -1,6 +1,8 @@
 """Scores and labels of the weekly skill assessment (coaching contract, "Skill scores"): a
 component's 0-100 score against its target band, and a skill score's level, gap, severity,
-trend and cohort percentile. Each also as a polars expression, vectorised over sellers.
+trend and cohort percentile, each also as a polars expression, vectorised over sellers; and
+whether a scored skill may be called a strength (`may_be_strength`, for the digests and the
+workbench).
 """
 
 from __future__ import annotations
@@ -94,15 +96,41 @@ def trend_expr(score: pl.Expr, previous: pl.Expr, cfg: CoachingSettings) -> pl.E
 
 
 def cohort_percentile_expr(score: pl.Expr, over: list[str]) -> pl.Expr:
-    """percent_rank * 100 (1 decimal) of the score within `over` (e.g. role and skill), null
-    scores left out; ties share the lowest rank; a cohort of one is 0."""
-    rank = score.rank("min").over(over)
+    """The score's percentile 0-100 (1 decimal) within `over` (e.g. role and skill), null
+    scores left out: (rank - 1) / (cohort - 1) x 100, where tied scores share their mid-rank
+    (the mean of the ranks they span, polars rank "average"). Scores 10, 20, 20, 40 are at
+    0, 50, 50 and 100; 18 sellers tied in a cohort of 18 are all at 50, never in the bottom
+    quartile (with the lowest rank, "min", they were all at 0 and all escalated).
+
+    A cohort of one is null: a seller without a peer scored has no percentile (0 put them in
+    the bottom quartile of a cohort of themselves). Null is "no comparison" downstream:
+    rules.py's bottom-quartile rule skips the week (neither extends nor breaks the streak)
+    and signal.py judges the gap on the absolute threshold alone."""
+    rank = score.rank("average").over(over)
     cohort = score.count().over(over)
     return (
-        pl.when(score.is_null()).then(None)
-        .when(cohort <= 1).then(0.0)
+        pl.when(score.is_null() | (cohort <= 1)).then(None)
         .otherwise(rounded((rank - 1) / (cohort - 1) * 100.0, 1))
     )
+
+
+def lowest_level(cfg: CoachingSettings) -> str | None:
+    """The name of the lowest level (Critical by default)."""
+    return min(cfg.levels, key=lambda lv: lv.min).name if cfg.levels else None
+
+
+def may_be_strength(score: float | None, gap_detected: bool | None, level: str | None,
+                    cfg: CoachingSettings) -> bool:
+    """Whether a skill may be called a strength, or a seller's strongest skill, anywhere (the
+    digests, the workbench): it is scored, has no gap (gap_detected; for a row without the
+    flag, score < gap_below) and is not at the lowest level (Critical), whatever the levels
+    and gap threshold are configured to. 'Your strongest skill is X at 12 (Critical)' is
+    never said: with no skill that qualifies, nothing is."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return False
+    if gap_detected or (gap_detected is None and score < cfg.gap_below):
+        return False
+    return level != lowest_level(cfg)
 
 
 def label_scores(frame: pl.DataFrame, cfg: CoachingSettings) -> pl.DataFrame:

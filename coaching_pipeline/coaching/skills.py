@@ -3,10 +3,11 @@ overall score for one assessment date, from the evidence read by `evidence.load_
 
 The component values of an assessment date d come from the evidence in its windows
 (component_values.py). Each component is scored 0-100 against its target band (scoring.py); a
-component with too little evidence is null, never 0; a skill is the mean of its non-null
-components, the overall the weighted mean of the non-null skills (weights renormalised).
-Everything is vectorised over sellers. Attainment (the input of the attainment escalation)
-is attainment.py.
+component with too little evidence, or whose source the org never delivered (no Gong calls,
+no MEDDPICC fields, no CloseDate history...: component_values.py), is null, never 0; a skill
+is the mean of its non-null components, the overall the weighted mean of the non-null
+skills (weights renormalised). Everything is vectorised over sellers. Attainment (the input
+of the attainment escalation) is attainment.py.
 """
 
 from __future__ import annotations

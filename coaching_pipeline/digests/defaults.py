@@ -43,4 +43,4 @@ MAX_OUTPUT_TOKENS = 1200
 # failed calls, not one timeout per rep.
 CIRCUIT_BREAKER_FAILURES = 3
 # Bumped whenever the prompt or the schema changes, so cached answers are not reused.
-PROMPT_VERSION = "digest-narrative-v1"
+PROMPT_VERSION = "digest-narrative-v2"

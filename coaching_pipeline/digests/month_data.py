@@ -10,6 +10,8 @@ intermediate.int_as_of), so:
 - the skill table is the seller's last weekly assessment dated in the month, compared with the
   last one dated before it ("last month");
 - activities, calls, escalations and daily flags are those dated in the month;
+- the sources the org delivered at all are intermediate.int_source_coverage (coverage.py):
+  a figure whose source is absent is printed as the missing data, not as n/a;
 - focus areas are approved or modified coaching events open at the month's end; next best
   actions, pending approvals, at-risk deals and the hygiene list are the current ones (as of
   the run); deals more than 90 days past their close date are hygiene (hygiene.py): out of
@@ -33,6 +35,7 @@ from ..coaching import approvals, schema
 from ..config import Settings, settings
 from ..db import table_exists
 from . import defaults, escalations, hygiene
+from .coverage import Coverage
 from .formatting import Month
 
 # --------------------------------------------------------------------------------------
@@ -223,6 +226,8 @@ class MonthData:
         self.cfg = config
         self.as_of: dt.date = read_as_of(con) or month.end
         self.currency: str = read_currency(con)
+        # which optional sources the org delivered at all (not delivered is not zero)
+        self.coverage = Coverage.read(con)
         self.users = read_users(con)
         self.perf = read_quarter_performance(con, min(month.end, self.as_of))
         self.perf_by_rep = {r["rep_id"]: r for r in self.perf}

@@ -60,7 +60,8 @@ SYSTEM_PROMPT = """You write three short sections of a seller's monthly coaching
 Use only the metrics in the JSON you are given: never invent numbers, deals, people or events.
 Write in the second person ("you"), plainly, encouraging but direct. Name no person and no company.
 Each bullet is one or two sentences (at most 300 characters) and cites the relevant numbers.
-- strengths: what the seller does well: skills scored 80 or more, metrics at or above the Top 25%.
+- strengths: what the seller does well: skills scored 80 or more, metrics at or above the Top 25%; never a skill with a gap or at the Critical level, and nothing when nothing qualifies.
+- data_not_available lists data the organisation does not have: never present those figures as zero or as a result.
 - improvement: the most important gaps, first those of the focus areas agreed with the manager, as value vs target.
 - this_week: one to three concrete actions for this week, from the focus areas and the next best actions.
 Return the sections with the record_digest_narrative tool."""
@@ -209,6 +210,8 @@ def facts(d: RepDigest) -> dict:
              "trend": r["trend"].text} for r in d.performance
         ],
         "skills": skills,
+        "strengths": [r["label"] for r in d.strengths],
+        "data_not_available": d.missing_data,
         "focus_areas_agreed_with_manager": [{"skill": f["label"], "action": f["action"]} for f in d.focus_areas],
         "calls_this_month": {
             "external_calls": d.calls["count"],
@@ -230,14 +233,16 @@ def facts(d: RepDigest) -> dict:
 def template_narrative(d: RepDigest) -> Narrative:
     """Deterministic sections from the same facts."""
     rows = [r for r in d.skills["rows"] if r["skill"] != "overall" and r["score"] is not None]
+    # never 'Your strongest skill is X at 12 (Critical)': only a skill without a gap, above Critical
+    candidates = [r for r in rows if r["may_be_strength"]]
     strengths = [
         f"{r['label']} is a strength at {r['score_text']} ({r['level']})"
         + (f", {r['change_text']} points since last month." if r["change"] is not None else ".")
         for r in sorted(d.strengths, key=lambda r: -r["score"])[:3]
     ]
     ahead = [p for p in d.performance if p["top"] != "n/a" and p["trend"].tone == "good" and p["key"] != "attainment"]
-    if not strengths and rows:
-        best = max(rows, key=lambda r: r["score"])
+    if not strengths and candidates:
+        best = max(candidates, key=lambda r: r["score"])
         strengths.append(f"Your strongest skill this month is {best['label']} at {best['score_text']} ({best['level']}).")
     if len(strengths) < 3 and ahead:
         p = ahead[0]

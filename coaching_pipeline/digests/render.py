@@ -147,7 +147,9 @@ def _rep_charts(d: RepDigest) -> dict:
     pattern = charts.pattern_vs_top(tuple(
         charts.PatternMetric(p["label"], p["you"], p["top"], p["unit"], p["lower_is_better"]) for p in d.pattern
     )) if d.pattern else None
-    activity = charts.activity_trend(tuple(d.activity["days"]), d.activity["threshold"], d.activity["top_daily"])
+    # no activity data in the org: the template says so instead of drawing an empty chart
+    activity = None if d.activity["missing"] else charts.activity_trend(
+        tuple(d.activity["days"]), d.activity["threshold"], d.activity["top_daily"])
     skills = charts.skill_profile(tuple(
         charts.SkillBar(r["label"], r["score"], r["level"] if r["score"] is not None else None, r["previous"])
         for r in d.skills["rows"]

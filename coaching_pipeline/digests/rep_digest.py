@@ -6,6 +6,12 @@ without rendering it.
 Guardrails of the rep digest: it is built from the rep's own rows only, plus group means that
 at least MIN_PEERS_IN_BENCHMARK other sellers contribute to; it never holds another seller's
 name, and it only holds recommendations a manager approved or modified.
+
+Not delivered is not zero (coverage.py): a figure whose source the org never delivered
+(contact roles, MEDDPICC fields, close-date history, Gong calls, activities) is printed as
+the missing data ("no contact roles in the CRM data"), never 0, 0% or a perfect score, and
+the skills it leaves unmeasured are listed. A strength, or the strongest skill, is never a
+skill with a gap or at Critical (scoring.may_be_strength).
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..coaching.components import SKILL_LABELS, SKILL_ORDER
-from ..coaching.scoring import band_score
+from ..coaching.components import COMPONENTS, SKILL_LABELS, SKILL_ORDER
+from ..coaching.scoring import band_score, may_be_strength
 from ..coaching.wording import format_target, format_value
 from ..config import Settings
 from . import defaults
@@ -42,6 +48,7 @@ class RepDigest:
     next_actions: list[dict]
     progress: list[str]
     other_names: list[str] = field(default_factory=list, repr=False)  # guardrail input, never rendered
+    missing_data: list[str] = field(default_factory=list)  # the absent sources, as said (coverage.py)
 
     def metric(self, key: str) -> dict | None:
         return next((r for r in self.performance if r["key"] == key), None)
@@ -95,18 +102,22 @@ def _performance(data: MonthData, rep_id: str) -> tuple[dict | None, list[dict],
         team_value = _benchmark(team, rep_id, column)
         top_value = _benchmark(top, rep_id, column)
         trend = Trend.of(you, before.get(column), fmt, lower)
+        # null because the org never delivered its source: say which data is missing
+        missing = data.coverage.metric_missing(column) if you is None else None
+        if missing:
+            trend = Trend("", "none", "not measured")
         if column == "attainment" and me.get("is_current_quarter") and you is not None and me.get("quota_pace"):
             # quarter to date: compare with the share of the quarter elapsed, not last quarter
             pace = me["quota_pace"]
             trend = (Trend("▲", "good", f"ahead of pace ({pct(pace)} of the quarter elapsed)") if you >= pace
                      else Trend("▼", "bad", f"behind pace ({pct(pace)} of the quarter elapsed)"))
         rows.append({
-            "key": column, "label": label, "you": fmt(you), "team": fmt(team_value), "top": fmt(top_value),
-            "trend": trend,
+            "key": column, "label": label, "you": missing or fmt(you), "team": fmt(team_value),
+            "top": fmt(top_value), "trend": trend, "missing": missing,
         })
     for column, label, unit, lower in PATTERN_METRICS:
         pattern.append({"label": label, "you": me.get(column), "top": _benchmark(top, rep_id, column),
-                        "unit": unit, "lower_is_better": lower})
+                        "unit": unit, "lower_is_better": lower, "missing": data.coverage.metric_missing(column)})
     quarter = {
         "name": me["fiscal_quarter"], "start": me["quarter_start"], "window_end": me["window_end"],
         "pace": pct(me.get("quota_pace")), "is_current": me.get("is_current_quarter"),
@@ -120,6 +131,8 @@ def _activity(data: MonthData, rep_id: str, top_daily: float | None) -> dict:
     days = data.activity_days.get(rep_id, [])
     counts = [d["activity_count"] for d in days]
     return {
+        # no Task, Event nor activity-log row in the org: no activity figure is measured
+        "missing": data.coverage.missing("activities"),
         "days": [(d["activity_date"], int(d["activity_count"]), bool(d["is_low_day"])) for d in days],
         "business_days": len(days),
         "low_days": sum(1 for d in days if d["is_low_day"]),
@@ -151,10 +164,13 @@ def _skills(data: MonthData, rep_id: str) -> dict:
         score, previous = r.get("score"), p.get("score")
         change = None if score is None or previous is None else score - previous
         weakest = r.get("weakest_component") if skill != "overall" else None
+        unmeasured = _unmeasured(data, skill) if r and score is None else None
         rows.append({
             "skill": skill, "label": SKILL_LABELS.get(skill, skill), "score": score,
             "score_text": "n/a" if score is None else f"{score:.0f}",
-            "level": r.get("level") or ("insufficient data" if r else "not assessed"),
+            "level": r.get("level") or (unmeasured or "insufficient data" if r else "not assessed"),
+            "gap": r.get("gap_detected"),
+            "may_be_strength": may_be_strength(score, r.get("gap_detected"), r.get("level"), data.cfg.coaching),
             "level_key": slug(r.get("level")) if r.get("level") else "none",
             "trend": r.get("trend"),
             "trend_arrow": {"improving": "▲", "deteriorating": "▼", "stable": "▶"}.get(r.get("trend") or "", ""),
@@ -175,7 +191,28 @@ def _skills(data: MonthData, rep_id: str) -> dict:
         })
     return {"date": data.assess_date, "date_text": day_text(data.assess_date),
             "previous_date_text": day_text(data.prev_assess_date) if data.prev_assess_date else None,
-            "rows": rows, "assessed": bool(now)}
+            "rows": rows, "assessed": bool(now), "not_measured": _not_measured(data) if now else []}
+
+
+def _unmeasured(data: MonthData, skill: str) -> str | None:
+    """'not measured: no Gong calls in the data' for a skill every component of which needs
+    a source the org never delivered; None when one of them could be measured."""
+    reasons = [data.coverage.component_missing(c.name) for c in COMPONENTS if c.skill == skill]
+    if not reasons or any(r is None for r in reasons):
+        return None
+    return "not measured: " + "; ".join(dict.fromkeys(reasons))
+
+
+def _not_measured(data: MonthData) -> list[str]:
+    """One sentence per absent source: the skill components it leaves unmeasured, e.g.
+    'Not measured, no close-date history (OpportunityFieldHistory) in the CRM data: deals
+    closing on their first close date (Closing).'"""
+    by_reason: dict[str, list[str]] = {}
+    for c in COMPONENTS:
+        reason = data.coverage.component_missing(c.name)
+        if reason:
+            by_reason.setdefault(reason, []).append(f"{c.label} ({SKILL_LABELS[c.skill]})")
+    return [f"Not measured, {reason}: {', '.join(labels)}." for reason, labels in by_reason.items()]
 
 
 def _focus_areas(data: MonthData, rep_id: str) -> tuple[list[dict], list[dict]]:
@@ -253,6 +290,7 @@ def _calls(data: MonthData, rep_id: str) -> dict:
             review_pair = min(rest, key=lambda p: (p[0], -p[1]["call_date"].toordinal(), p[1]["call_id"]))
             review = describe(review_pair[1])
     return {"count": len(calls), "metrics": metrics, "best": best, "review": review,
+            "missing": data.coverage.missing("gong"),
             "talk_ratio": mean("talk_ratio"), "questions": mean("questions_company_count"),
             "monologue": mean("longest_monologue_s")}
 
@@ -291,7 +329,8 @@ def _progress(skills: dict, resolved: list[dict], quarter: dict | None, perf_row
 
 
 def _strengths(skills: dict) -> list[dict]:
-    return [r for r in skills["rows"] if r["skill"] != "overall" and r["score"] is not None
+    """Skills at STRENGTH_MIN_SCORE or more, never one with a gap or at Critical."""
+    return [r for r in skills["rows"] if r["skill"] != "overall" and r["may_be_strength"]
             and r["score"] >= defaults.STRENGTH_MIN_SCORE]
 
 
@@ -305,5 +344,5 @@ def rep_digest(data: MonthData, rep_id: str) -> RepDigest:
         pattern=pattern, activity=_activity(data, rep_id, (quarter or {}).get("top_daily")), skills=skills,
         strengths=_strengths(skills), focus_areas=focus, calls=_calls(data, rep_id),
         next_actions=_next_actions(data, rep_id), progress=_progress(skills, resolved, quarter, perf_rows, data.cfg),
-        other_names=data.other_seller_names(rep_id),
+        other_names=data.other_seller_names(rep_id), missing_data=data.coverage.missing_texts(),
     )

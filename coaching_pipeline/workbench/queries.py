@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from ..coaching.scoring import may_be_strength
+from ..config import settings
 from ..db import utc_now
 from ..digests.charts import PatternMetric, pattern_vs_top
 from ..digests.formatting import Trend, money, num, pct
@@ -224,7 +226,8 @@ def focus_areas(events: list[dict], unapplied: dict[str, dict], access: RepAcces
 
 def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str, str] | None = None) -> dict:
     """Open focus areas (focus_areas) and strengths (the rep's best skills at the last
-    weekly assessment)."""
+    weekly assessment, at most two; a skill with a gap or at Critical is never one:
+    scoring.may_be_strength)."""
     events = rows(cur, """
         select coaching_id, pattern_detected, recommended_action, approved_action, approval_status, weeks_flagged,
                opened_on, escalated_to_slm
@@ -238,7 +241,8 @@ def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str
             where rep_id = ? and skill <> 'overall' and assessment_date = (
                 select max(assessment_date) from coaching.skill_assessment_log where rep_id = ?)
             order by score desc nulls last""", [rep_id, rep_id])
-    strengths = [s for s in skills if s["score"] is not None and not s["gap_detected"]][:2]
+    cfg = settings().coaching
+    strengths = [s for s in skills if may_be_strength(s["score"], s["gap_detected"], s["level"], cfg)][:2]
     return {"focus_areas": focus, "strengths": strengths, "skills": skills}
 
 

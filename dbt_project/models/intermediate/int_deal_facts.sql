@@ -1,6 +1,11 @@
 -- One row per non-deleted opportunity created on or before as_of, with the shared
 -- deal-level facts of the mart contract (stakeholders, first meeting, MEDDPICC, champion,
 -- economic buyer, last touch, age, cycle). Computed for closed deals too.
+-- Not delivered is not zero (int_source_coverage): a fact whose every source the org never
+-- delivered is null on every deal (stakeholder_count without contact roles, Task/Event
+-- WhoIds or linked call parties; MEDDPICC without any filled MEDDPICC field; champion and
+-- economic buyer without either MEDDPICC or contact roles; contact_role_count without
+-- contact roles); with the source there, a deal that has none gets a true 0 / false.
 {%- set meddpicc_columns = ['meddpicc_metrics', 'meddpicc_economic_buyer', 'meddpicc_decision_criteria',
                             'meddpicc_decision_process', 'meddpicc_paper_process', 'meddpicc_identify_pain',
                             'meddpicc_champion', 'meddpicc_competition'] %}
@@ -151,19 +156,22 @@ select
         else 'lost'
     end as deal_status,
     deals.forecast_category,
-    coalesce(stakeholder_counts.stakeholder_count, 0) as stakeholder_count,
+    case when coverage.has_stakeholder_source then coalesce(stakeholder_counts.stakeholder_count, 0) end
+        as stakeholder_count,
     first_meetings.first_meeting_date,
     -- greatest() skips nulls in DuckDB, hence the explicit null case.
     case
         when first_meetings.first_meeting_date is not null
             then greatest(0, first_meetings.first_meeting_date - deals.created_date)
     end as days_to_meeting,
-    deals.meddpicc_champion is not null
-        or coalesce(contact_role_flags.has_champion_role, false) as has_champion,
-    deals.meddpicc_economic_buyer is not null
-        or coalesce(contact_role_flags.has_economic_buyer_role, false) as has_economic_buyer,
-    deals.meddpicc_filled,
-    deals.meddpicc_filled / 8.0 as meddpicc_completeness,
+    case when coverage.has_buying_role_source then
+        deals.meddpicc_champion is not null or coalesce(contact_role_flags.has_champion_role, false)
+    end as has_champion,
+    case when coverage.has_buying_role_source then
+        deals.meddpicc_economic_buyer is not null or coalesce(contact_role_flags.has_economic_buyer_role, false)
+    end as has_economic_buyer,
+    case when coverage.has_meddpicc_fields then deals.meddpicc_filled end as meddpicc_filled,
+    case when coverage.has_meddpicc_fields then deals.meddpicc_filled / 8.0 end as meddpicc_completeness,
     last_touches.last_touch_date,
     deals.as_of - last_touches.last_touch_date as days_since_last_touch,
     deals.as_of - deals.created_date as age_days,
@@ -172,10 +180,12 @@ select
     -- Extra facts.
     deals.created_at,
     deals.probability,
-    coalesce(contact_role_flags.contact_role_count, 0) as contact_role_count,
+    case when coverage.has_contact_roles then coalesce(contact_role_flags.contact_role_count, 0) end
+        as contact_role_count,
     deals.is_closed and deals.close_date <= deals.as_of as is_closed_by_as_of
 from deals
 cross join {{ ref('int_corporate_currency') }} as corporate
+cross join {{ ref('int_source_coverage') }} as coverage
 left join deal_rates on deals.opportunity_id = deal_rates.opportunity_id
 left join {{ ref('stg_salesforce__accounts') }} as accounts on deals.account_id = accounts.account_id
 left join stakeholder_counts on deals.opportunity_id = stakeholder_counts.opportunity_id

@@ -2,6 +2,10 @@
 -- int_deal_facts) with its deal-level facts and, for open deals, the health score: seven
 -- configured components (var deal_health), the band, the risk reasons and the priority action.
 -- Closed deals keep their facts; their health columns are null.
+-- A component whose source the org never delivered (int_source_coverage: its fact is null
+-- on every deal) is left out: its points are null, it is no risk reason, and the positive
+-- components that remain are rescaled so their maxima still add up to the configured total
+-- (weights renormalised).
 {%- set deal_health = var('deal_health') %}
 {#- hygiene_after_days lives with the next-best-action settings: the digests read it too. -#}
 {%- set hygiene_after_days = var('next_best_actions')['hygiene_after_days'] %}
@@ -68,11 +72,12 @@ deals as (
     from deal_facts, as_of, typical_won_cycle
 ),
 
--- Component points of open deals; closed deals are not scored.
-component_points as (
+-- Component points of open deals on the configured scale; closed deals are not scored. A
+-- component without its fact (the source is absent for the org) has null points.
+raw_points as (
     select
         deals.opportunity_id,
-        settings.qualification_points * coalesce(deals.meddpicc_completeness, 0) as points_qualification,
+        settings.qualification_points * deals.meddpicc_completeness as qualification,
         case
             when deals.days_since_last_touch is null then 0
             when deals.days_since_last_touch <= settings.recency_full_days then settings.recency_points
@@ -80,12 +85,17 @@ component_points as (
             else settings.recency_points
                 * (settings.recency_zero_days - deals.days_since_last_touch)
                 / (settings.recency_zero_days - settings.recency_full_days)
-        end as points_recency,
-        settings.multithreading_points
-            * least(coalesce(deals.stakeholder_count, 0), settings.healthy_stakeholders)
-            / settings.healthy_stakeholders as points_multithreading,
-        case when deals.has_champion then settings.champion_points else 0 end as points_champion,
-        case when deals.has_economic_buyer then settings.economic_buyer_points else 0 end as points_economic_buyer,
+        end as recency,
+        -- least() skips nulls in DuckDB, hence the explicit null case.
+        case when deals.stakeholder_count is not null then
+            settings.multithreading_points
+                * least(deals.stakeholder_count, settings.healthy_stakeholders)
+                / settings.healthy_stakeholders
+        end as multithreading,
+        case when deals.has_champion then settings.champion_points when not deals.has_champion then 0 end
+            as champion,
+        case when deals.has_economic_buyer then settings.economic_buyer_points
+             when not deals.has_economic_buyer then 0 end as economic_buyer,
         case
             -- No won deal to compare with: no evidence the deal is slow, full points.
             when deals.velocity_ratio is null then settings.velocity_points
@@ -94,10 +104,37 @@ component_points as (
             else settings.velocity_points
                 * (settings.velocity_zero_ratio - deals.velocity_ratio)
                 / (settings.velocity_zero_ratio - settings.velocity_full_ratio)
-        end as points_velocity,
-        case when deals.close_date_passed then settings.hygiene_points else 0 end as points_hygiene
+        end as velocity,
+        case when deals.close_date_passed then settings.hygiene_points else 0 end as hygiene,
+        -- Weights renormalised: the configured total of the positive components over the
+        -- maxima of those that have a source (1 when all have one).
+        (settings.qualification_points + settings.recency_points + settings.multithreading_points
+            + settings.champion_points + settings.economic_buyer_points + settings.velocity_points)
+        / nullif(
+            case when deals.meddpicc_completeness is not null then settings.qualification_points else 0 end
+            + settings.recency_points
+            + case when deals.stakeholder_count is not null then settings.multithreading_points else 0 end
+            + case when deals.has_champion is not null then settings.champion_points else 0 end
+            + case when deals.has_economic_buyer is not null then settings.economic_buyer_points else 0 end
+            + settings.velocity_points, 0) as weight_scale
     from deals, settings
     where not deals.is_closed
+),
+
+-- The points columns: each positive component on the renormalised scale (the configured
+-- points when every source is there), hygiene as configured.
+component_points as (
+    select
+        opportunity_id,
+        qualification * coalesce(weight_scale, 1) as points_qualification,
+        recency * coalesce(weight_scale, 1) as points_recency,
+        multithreading * coalesce(weight_scale, 1) as points_multithreading,
+        champion * coalesce(weight_scale, 1) as points_champion,
+        economic_buyer * coalesce(weight_scale, 1) as points_economic_buyer,
+        velocity * coalesce(weight_scale, 1) as points_velocity,
+        hygiene as points_hygiene,
+        coalesce(weight_scale, 1) as weight_scale
+    from raw_points
 ),
 
 scores as (
@@ -105,33 +142,36 @@ scores as (
         component_points.*,
         -- round(max(0, sum)), half away from zero. The sum goes through a 6-decimal DECIMAL
         -- first so a binary-float 69.4999999... rounds like the exact 69.5 it stands for.
+        -- A component left out (null points) adds nothing.
         cast(round(cast(greatest(0,
-            points_qualification + points_recency + points_multithreading + points_champion
-            + points_economic_buyer + points_velocity + points_hygiene
+            coalesce(points_qualification, 0) + points_recency + coalesce(points_multithreading, 0)
+            + coalesce(points_champion, 0) + coalesce(points_economic_buyer, 0) + points_velocity
+            + points_hygiene
         ) as decimal(18, 6)), 0) as integer) as health_score
     from component_points
 ),
 
--- Points lost per component (maximum minus earned; for hygiene the penalty itself), in the
--- contract's table order, which breaks ties.
+-- Points lost per component (maximum minus earned, both on the renormalised scale; for
+-- hygiene the penalty itself), in the contract's table order, which breaks ties. A component
+-- left out has null points: it loses nothing and gives no risk reason.
 component_losses as (
     select opportunity_id, 1 as table_order, 'qualification' as component,
-        settings.qualification_points - points_qualification as lost_points
+        settings.qualification_points * weight_scale - points_qualification as lost_points
     from scores, settings
     union all
-    select opportunity_id, 2, 'recency', settings.recency_points - points_recency
+    select opportunity_id, 2, 'recency', settings.recency_points * weight_scale - points_recency
     from scores, settings
     union all
-    select opportunity_id, 3, 'multithreading', settings.multithreading_points - points_multithreading
+    select opportunity_id, 3, 'multithreading', settings.multithreading_points * weight_scale - points_multithreading
     from scores, settings
     union all
-    select opportunity_id, 4, 'champion', settings.champion_points - points_champion
+    select opportunity_id, 4, 'champion', settings.champion_points * weight_scale - points_champion
     from scores, settings
     union all
-    select opportunity_id, 5, 'economic_buyer', settings.economic_buyer_points - points_economic_buyer
+    select opportunity_id, 5, 'economic_buyer', settings.economic_buyer_points * weight_scale - points_economic_buyer
     from scores, settings
     union all
-    select opportunity_id, 6, 'velocity', settings.velocity_points - points_velocity
+    select opportunity_id, 6, 'velocity', settings.velocity_points * weight_scale - points_velocity
     from scores, settings
     union all
     select opportunity_id, 7, 'hygiene', 0 - points_hygiene

@@ -1,6 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'deal_health_scores'}}}) }}
 -- deal_health_scores: open deals carry every health column (points, score, band, reasons,
--- action); closed deals carry none of them. Also, on open deals, the rules that tie the
+-- action), but the points of a component whose fact is null (its source is absent for the
+-- org); closed deals carry none of them. Also, on open deals, the rules that tie the
 -- columns together: priority_action_label is the action's label; a passed close date gives
 -- the hygiene task whatever else was lost; is_at_risk is red and not more than
 -- hygiene_after_days past due (false on closed deals). One test for all of it: dbt spends
@@ -11,9 +12,12 @@ cross join (select as_of from {{ ref('int_as_of') }}) as as_of
 where (
     not is_closed
     and (health_score is null or health_band is null or risk_reasons is null or priority_action is null
-         or points_qualification is null or points_recency is null or points_multithreading is null
-         or points_champion is null or points_economic_buyer is null or points_velocity is null
-         or points_hygiene is null)
+         or points_recency is null or points_velocity is null or points_hygiene is null
+         -- a component is left out exactly when its fact has no source (int_source_coverage)
+         or (points_qualification is null) <> (meddpicc_completeness is null)
+         or (points_multithreading is null) <> (stakeholder_count is null)
+         or (points_champion is null) <> (has_champion is null)
+         or (points_economic_buyer is null) <> (has_economic_buyer is null))
 ) or (
     is_closed
     and (health_score is not null or health_band is not null or risk_reasons is not null
