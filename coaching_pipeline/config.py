@@ -236,6 +236,10 @@ class CoachingSettings(_Strict):
     attainment_below: float = Field(gt=0)
     attainment_days_left: int = Field(ge=0)
     bottom_quartile_days: int = Field(ge=1)
+    cohort_gap_percentile: float = Field(gt=0, le=100)
+    process_gap_share: float = Field(ge=0, lt=1)
+    process_gap_min_cohort: int = Field(ge=2)
+    max_open_focus_areas: int = Field(ge=1)
     backfill_weeks: int = Field(ge=0)
     large_deal_amount: Decimal = Field(ge=0)  # money: compared exactly with the corporate amount
 

@@ -264,3 +264,15 @@ def test_cli_modify_dismiss_escalate_with_warehouse_flag(warehouse, monkeypatch)
 def test_cli_without_a_warehouse(tmp_path):
     result = CliRunner().invoke(main, ["approvals", "list", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "no warehouse at" in result.output
+
+
+def test_a_queued_event_is_refused_and_left_out_of_the_pending_list(gated):
+    cid = event_id(gated, "R1", "skill:discovery")
+    gated.execute("update coaching.coaching_log set queued = true where coaching_id = ?", [cid])
+    with pytest.raises(ApprovalRefused, match=rf"coaching event {cid} is queued: rep R1 already has 3 open focus "
+                                              "areas"):
+        approvals.approve(gated, cid, "M1")
+    assert gated.execute("select approval_status from coaching.coaching_log where coaching_id = ?",
+                         [cid]).fetchone() == ("pending_approval",)
+    assert cid not in approvals.list_pending(gated)["coaching_id"].to_list()
+    assert len(approvals.list_pending(gated)) == 2  # the two other events of week 1 still wait

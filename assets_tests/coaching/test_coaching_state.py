@@ -229,3 +229,19 @@ def test_daily_flags_are_raised_once_per_rep_rule_and_week(con):
     next_monday = rules.daily_flags(performance, deals, dt.date(2025, 2, 24), CFG)
     assert state.save_daily_flags(con, next_monday) == 2
     assert state.save_daily_flags(con, rules.daily_flags(None, None, dt.date(2025, 2, 25), CFG)) == 0
+
+
+def test_a_warehouse_from_before_the_budget_gets_its_columns_and_keeps_its_events(con):
+    run_week(con, 1)
+    before = con.execute("select coaching_id, approval_status from coaching.coaching_log order by 1").fetchall()
+    for column in ("sample_size", "benchmark_value", "benchmark_cohort", "surfaced_on", "queued"):
+        con.execute(f"alter table coaching.coaching_log drop column {column}")
+    con.execute("drop table coaching.process_gaps")
+    ensure_schema(con)
+    columns = {r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'coaching' "
+                                         "and table_name = 'coaching_log'").fetchall()}
+    assert {"sample_size", "benchmark_value", "benchmark_cohort", "surfaced_on", "queued"} <= columns
+    assert con.execute("select count(*) from coaching.process_gaps").fetchone() == (0,)
+    assert con.execute("select coaching_id, approval_status from coaching.coaching_log order by 1").fetchall() == before
+    run_week(con, 1)  # the next replay fills them in
+    assert con.execute("select count(*) from coaching.coaching_log where queued is null").fetchone() == (0,)

@@ -57,8 +57,8 @@ def create_internal_tables(con) -> None:
 
 def test_ensure_schema_comments_every_coaching_table_and_column(con):
     schema.ensure_schema(con)
-    assert set(table_comments(con)) == set(schema.STATE_TABLES + schema.STORE_TABLES)
-    assert set(schema.STATE_TABLES) >= set(COACHING_TABLES)
+    assert set(table_comments(con)) == set(schema.STATE_TABLES + schema.DERIVED_TABLES + schema.STORE_TABLES)
+    assert set(schema.STATE_TABLES + schema.DERIVED_TABLES) >= set(COACHING_TABLES)
     assert_all_commented(con)
     columns = column_comments(con)
     assert columns[("coaching_log", "approval_status")] == APPROVAL_STATUS
@@ -72,7 +72,7 @@ def test_internal_tables_are_documented_too(con):
     create_internal_tables(con)
     # created after ensure_schema: the next ensure_schema documents them
     schema.ensure_schema(con)
-    assert set(table_comments(con)) == set(schema.STATE_TABLES + schema.STORE_TABLES) | {"state_purges", "llm_cache"}
+    assert set(table_comments(con)) == set(schema.STATE_TABLES + schema.DERIVED_TABLES + schema.STORE_TABLES) | {"state_purges", "llm_cache"}
     assert_all_commented(con)
 
 

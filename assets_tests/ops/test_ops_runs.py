@@ -253,8 +253,8 @@ def test_publish_reports_tables_and_rows(uninterrupted):
         "marts.users", "marts.sellers", "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities",
         "marts.deal_health_scores", "marts.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
         "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions",
-        "ops.loaded_files", "ops.quarantine_summary"}
-    assert metadata["tables_published"] == 15
+        "coaching.process_gaps", "ops.loaded_files", "ops.quarantine_summary"}
+    assert metadata["tables_published"] == 16
     assert metadata["rows_published"] == sum(tables.values())
     assert metadata["rows/marts.rep_performance"] == tables["marts.rep_performance"]
 

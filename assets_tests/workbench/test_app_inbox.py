@@ -2,6 +2,7 @@
 (which is also the audit sink): what a manager sees, approve / modify / dismiss (one or
 several), undo, escalate, notes, and each refusal answered 403 and in the store's audit log."""
 
+import html
 import re
 
 import pytest
@@ -223,3 +224,33 @@ def test_a_reps_whole_history_is_for_those_who_lead_them(server):
     assert signed_in(server, "r1").get(server.url + "/inbox/reps/r1/history").status_code == 403
     assert _denied(server.store)[-3:] == [("m1", "view_history", "r3"), ("m1", "view_history", "r3"),
                                           ("r1", "view_history", None)]
+
+
+@pytest.fixture
+def queued_server(tmp_path):
+    """The inbox's file with r1's second pending recommendation (c5) queued: r1 has three
+    open focus areas already (coaching/signal.py)."""
+    import duckdb
+
+    path = build_published(tmp_path / "analytics.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("alter table coaching.coaching_log add column queued boolean default false")
+        con.execute("update coaching.coaching_log set queued = (coaching_id = 'c5')")
+    with served_with_store(path) as running:
+        yield running
+
+
+def test_a_queued_recommendation_is_shown_as_queued_and_cannot_be_decided(queued_server):
+    server = queued_server
+    s = signed_in(server, "m1")
+    page = s.get(server.url + "/inbox").text
+    assert _event_ids(page) == ["c3", "c6"]
+    queued = page[page.index('id="queued"'):]
+    assert 'id="queued-c5"' in queued and "Second pending pattern" in queued and "1 week flagged" in queued
+    assert s.get(server.url + "/api/inbox").json()["queued"] == [{"rep_id": "r1", "name": "Rita Rep", "events": [
+        {"rep_id": "r1", "coaching_id": "c5", "pattern_detected": "Second pending pattern", "weeks_flagged": 1,
+         "opened_on": "2026-10-20"}]}]
+    r = _post(s, server, "/inbox/decide", coaching_id="c5", decision="approved")
+    assert r.status_code == 403
+    assert "coaching event c5 is queued: rep r1 already has 3 open focus areas" in html.unescape(r.text)
+    assert _decisions(server.store) == [] and _denied(server.store) == [("m1", "decide", "c5")]

@@ -37,7 +37,8 @@ MODIFIED = "Replay one recent call with me in our Thursday 1:1 and pick the mome
 def loop(sample_built, tmp_path, monkeypatch):
     """A private copy of the built sample with one weekly coaching run, published, a SQLite
     store (COACHING_DATABASE_URL, as the app and the run read it), and a rep with at least
-    four pending recommendations: (warehouse, store, rep_id, manager_id, their events)."""
+    four pending recommendations, three in the inbox and the rest queued (a rep has at most
+    three focus areas at a time): (warehouse, store, rep_id, manager_id, their events)."""
     _, built, _ = sample_built
     warehouse = tmp_path / "wh" / "warehouse.duckdb"
     warehouse.parent.mkdir()
@@ -56,7 +57,7 @@ def loop(sample_built, tmp_path, monkeypatch):
         events = con.execute("""
             select coaching_id, pattern_detected, recommended_action from coaching.coaching_log
             where rep_id = ? and status = 'open' and approval_status = 'pending_approval'
-            order by coaching_id""", [rep_id]).fetchall()
+            order by queued, coaching_id""", [rep_id]).fetchall()  # the three in the inbox, then the queued
         # the manager dismissed one before (from the command line: the same store and checks)
         decide(store, Facts(con), events[2][0], manager_id, "dismissed", note="covered in our 1:1")
     finally:

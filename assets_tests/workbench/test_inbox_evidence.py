@@ -28,7 +28,7 @@ CALLS = [{"title": "Acme discovery", "url": "https://app.gong.io/call?id=1", "ca
          {"title": "Dune intro", "url": "https://app.gong.io/call?id=4"}]
 
 
-def _published(path, with_examples: bool = False):
+def _published(path, with_examples: bool = False, with_engine_evidence: bool = False):
     con = duckdb.connect(str(path))
     con.execute("create schema coaching")
     con.execute("""create table coaching.coaching_log (coaching_id varchar, rep_id varchar, pattern_key varchar,
@@ -47,6 +47,10 @@ def _published(path, with_examples: bool = False):
         con.execute("alter table coaching.coaching_log add column example_calls varchar")
         con.execute("update coaching.coaching_log set example_calls = ? where coaching_id = 'e1'", [json.dumps(CALLS)])
         con.execute("update coaching.coaching_log set example_calls = '[]' where coaching_id = 'e2'")
+    if with_engine_evidence:  # what coaching/signal.py records on each event
+        con.execute("alter table coaching.coaching_log add column sample_size integer")
+        con.execute("alter table coaching.coaching_log add column benchmark_value double")
+        con.execute("update coaching.coaching_log set sample_size = 7, benchmark_value = 63.6 where coaching_id = 'e1'")
     con.execute("""create table coaching.skill_assessment_log (rep_id varchar, assessment_date date, skill varchar,
         score double, level varchar, trend varchar, role varchar, severity varchar, components varchar,
         cohort_percentile double, weakest_component varchar, weakest_value double, weakest_target varchar)""")
@@ -156,3 +160,13 @@ def _org() -> Org:
     reps = [Person(uid, name, f"{uid}@x.test", True, manager, "s1", "AE")
             for uid, name, manager in [("r1", "Rita Rep", "m1"), ("r2", "Ravi Rep", "m1"), ("r3", "Rosa Rep", "m2")]]
     return Org.of([*reps, Person("m1", "Mona Manager", "mona@x.test")])
+
+
+def test_the_engines_own_sample_and_cohort_benchmark_are_said_when_recorded(tmp_path):
+    events, _ = _events(_published(tmp_path / "p.duckdb", with_engine_evidence=True))
+    ev = events["e1"]["evidence"]
+    assert ev["benchmark"]["text"] == ("a gap is a score below 70 and below the role cohort's 35th percentile, "
+                                       "63.6 this week")
+    assert ev["sample"]["text"] == "7 External calls in the 30 days before 9 Nov 2026 (minimum 3)"
+    assert ev["benchmark"]["cohort"]["text"].startswith("AE reps assessed on 9 Nov 2026: median 55.0 of 3 reps")
+    assert events["e3"]["evidence"]["benchmark"]["text"] == "a gap is a score below 70"  # none recorded for e3

@@ -96,10 +96,16 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
         totals = con.execute(
             "select (select count(*) from coaching.coaching_log), "
             "(select count(*) from coaching.coaching_log where status = 'open'), "
-            "(select count(*) from coaching.coaching_log where approval_status = 'pending_approval' and status = 'open'), "
+            "(select count(*) from coaching.coaching_log where approval_status = 'pending_approval' and status = 'open' "
+            "and not coalesce(queued, false)), "
             "(select count(*) from coaching.escalations), "
             "(select count(*) from coaching.skill_assessment_log)"
         ).fetchone()
+        # process gaps of the latest week, reported once here instead of an event per seller
+        gaps = con.execute(
+            "select role, skill, sellers_with_gap, scored_sellers, common_weakest_component, assessment_date "
+            "from coaching.process_gaps where assessment_date = (select max(assessment_date) from "
+            "coaching.process_gaps) order by role, skill").fetchall()
         # the missing link the coaching contract asks the run to name
         without_slm = con.execute(
             "select count(*), count(distinct manager_id), string_agg(distinct coalesce(manager_id, '?'), ', ') "
@@ -124,6 +130,9 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "preflight": MetadataValue.md(understood.markdown()),
         },
     )
+    if gaps:
+        context.log.warning(f"process gaps on {gaps[0][5]} (no event per seller): " + "; ".join(
+            f"{role} {skill} {with_gap} of {scored}" for role, skill, with_gap, scored, _, _ in gaps))
     yield MaterializeResult(
         asset_key=COACHING_LOG,
         metadata={
@@ -131,6 +140,7 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
             "dagster/row_count": totals[0],
             "open_events": totals[1],
             "pending_approval": totals[2],
+            "process_gaps_latest_week": MetadataValue.md(_process_gaps_table(gaps)),
         },
     )
     if without_slm[0]:
@@ -143,6 +153,17 @@ def weekly_coaching(context: AssetExecutionContext, warehouse: Warehouse, run: R
         "sent_to_manager_no_slm": without_slm[0],
         "managers_without_manager": without_slm[2] or "none",
     })
+
+
+def _process_gaps_table(gaps: list[tuple]) -> str:
+    """The latest week's process gaps as the run's metadata shows them (Markdown)."""
+    if not gaps:
+        return "No process gap: no role cohort has more than half of its sellers below 70 on one skill."
+    lines = [f"Process gaps on {gaps[0][5]}: reported once, no coaching event per seller.", "",
+             "| role | skill | sellers below 70 | most common weakest component |", "|---|---|---|---|"]
+    lines += [f"| {role} | {skill} | {with_gap} of {scored} | {component or 'n/a'} |"
+              for role, skill, with_gap, scored, component, _ in gaps]
+    return "\n".join(lines)
 
 
 @asset(

@@ -58,7 +58,7 @@ MART_TABLES = ("users", "sellers", "rep_performance", "top_performer_patterns", 
 # The coaching state analysts read (schema `coaching` in both files). Internal tables
 # (caches) are not published. A table not created yet (no weekly run so far) is skipped.
 COACHING_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags",
-                   "decisions")
+                   "decisions", "process_gaps")
 
 MART_KEYS = [AssetKey(["marts", name]) for name in MART_TABLES]
 

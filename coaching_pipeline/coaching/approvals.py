@@ -24,10 +24,12 @@ import json
 import duckdb
 import polars as pl
 
+from ..config import settings
 from ..db import table_exists, transaction, utc_now
 from .ids import short_hash
 from .rules import without_slm_to_manager
 from .schema import PENDING, SCHEMA, ensure_schema
+from .signal import queued_refusal
 from .state_dates import check_dates
 
 
@@ -71,6 +73,9 @@ def _decide(con, coaching_id: str, by: str, decision: str, *, action: str | None
             f"{event['decided_by'] or 'unknown'} at "
             f"{event['decided_at'].strftime('%Y-%m-%d %H:%M:%S') + ' UTC' if event['decided_at'] else 'an unknown time'}"
         )
+    queued = queued_refusal(event, settings().coaching)
+    if queued:
+        raise ApprovalRefused(queued)
     manager = _rep_manager(con, event["rep_id"], event["manager_id"])
     if by != manager:
         raise ApprovalRefused(
@@ -122,10 +127,20 @@ def dismiss(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, note: str
     return _decide(con, coaching_id, by, "dismissed", action=None, note=(note or None), at=at)
 
 
+def count_queued(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """manager_id -> open events queued for a free focus-area slot (signal.py)."""
+    has = con.execute("select count(*) from duckdb_columns() where database_name = current_database() and "
+                      "schema_name = ? and table_name = 'coaching_log' and column_name = 'queued'",
+                      [SCHEMA]).fetchone()[0]
+    return dict(con.execute(f"select manager_id, count(*) from {SCHEMA}.coaching_log where status = 'open' "
+                            "and queued group by all").fetchall()) if has else {}
+
+
 def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, *,
                  include_resolved: bool = False, ensure: bool = True) -> pl.DataFrame:
-    """Events waiting for a manager's decision (all managers, or one). ensure=False reads a
-    file as it is (the published copy, read-only, which has no store tables)."""
+    """Events waiting for a manager's decision (all managers, or one), queued ones left out
+    (signal.py: they wait for a free focus-area slot). ensure=False reads a file as it is
+    (the published copy, read-only, which has no store tables)."""
     if ensure:
         ensure_schema(con)
     name = "coalesce(e.rep_name, e.rep_id)"
@@ -134,6 +149,12 @@ def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, 
         name = "coalesce(e.rep_name, u.user_name, e.rep_id)"
         join = "left join intermediate.int_users u on u.user_id = e.rep_id"
     where = [f"e.approval_status = '{PENDING}'"]
+    have = {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = ? "
+        "and table_name = 'coaching_log'", [SCHEMA]).fetchall()}
+    if "queued" in have:
+        where.append("not coalesce(e.queued, false)")  # a file from before the budget has none queued
+    evidence = ", ".join(f"e.{c}" if c in have else f"null as {c}" for c in ("sample_size", "benchmark_value"))
     params: list = []
     if not include_resolved:
         where.append("e.status = 'open'")
@@ -143,7 +164,9 @@ def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, 
     return con.execute(
         f"""select e.coaching_id, e.rep_id, {name} as rep_name, e.role, e.manager_id, e.pattern_key,
                    e.pattern_detected, e.recommended_action, e.opened_on, e.last_assessed_on,
-                   e.weeks_flagged, e.escalated_to_slm, e.status
+                   e.weeks_flagged, e.escalated_to_slm, e.status, {evidence},
+                   (select h.metric_value from {SCHEMA}.coaching_history h where h.coaching_id = e.coaching_id
+                      and h.assessment_date = e.last_assessed_on) as latest_score
             from {SCHEMA}.coaching_log e {join}
             where {' and '.join(where)}
             order by e.manager_id, e.rep_id, e.opened_on, e.pattern_key, e.coaching_id""",

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 from ..config import CoachingSettings
-from . import ids, wording
+from . import ids, signal, wording
 
 _EPS = 1e-9
 
@@ -41,12 +41,13 @@ class PersistenceClock:
     def week(self, row: dict) -> None:
         """Advance the clock by one weekly assessment row (of this rep and skill)."""
         day, score = row["assessment_date"], row["score"]
+        # signal.mark_flags decides (relative to the cohort); a bare log row, by its threshold
+        flagged = row["flagged"] if "flagged" in row else (None if score is None else bool(row.get("gap_detected")))
         ev = self._event
-        if score is None:  # insufficient data: kept in the history, the clock does not move
+        if flagged is None:  # insufficient data, or a process gap: kept in the history, the clock does not move
             if ev is not None:
-                self._record(day, None, None, ev["weeks_flagged"], False, False)
+                self._record(day, None, score, ev["weeks_flagged"], False, False)
             return
-        flagged = bool(row.get("gap_detected"))
         if ev is None:
             if flagged:
                 self._open(row)
@@ -64,7 +65,8 @@ class PersistenceClock:
             ev["weeks_flagged"] += 1
             self._run.append((day, score))
         pattern, action = wording.describe_gap(row, self.cfg)
-        ev.update(last_assessed_on=day, pattern_detected=pattern, recommended_action=action)
+        ev.update(last_assessed_on=day, pattern_detected=pattern, recommended_action=action,
+                  **signal.evidence_fields(row, self.cfg))
         self._count(day, score, reset)
 
     def finish(self) -> tuple[list[dict], list[dict], list[dict]]:
@@ -86,6 +88,7 @@ class PersistenceClock:
             "opened_on": day, "last_assessed_on": day, "weeks_flagged": 1,
             "escalated_to_slm": False, "escalation_date": None, "escalation_reason": None,
             "resolution_date": None, "improvement_detected": False, "status": "open",
+            **signal.evidence_fields(row, self.cfg),
         }
         self._event_history = []
         self._run = [(day, row["score"])]

@@ -7,6 +7,8 @@ the set of assessments (never on the order in which weeks were assessed, nor on 
 clock): ids are hashes of what identifies a row. The state module persists the result.
 
 Decisions where the design is silent:
+- Which weeks are flagged (relative to the role cohort, process gaps left out), each event's
+  evidence and the budget of open focus areas are signal.py's.
 - Events are opened for the six skills only; the 'overall' row drives the bottom-quartile
   rule, not an event of its own.
 - A week whose skill score is null (insufficient data) neither advances, restarts nor
@@ -39,7 +41,7 @@ import polars as pl
 
 from ..config import SKILLS, CoachingSettings, settings
 from ..fiscal import days_left, monday_of
-from . import wording
+from . import signal, wording
 from .components import OVERALL
 from .ids import escalation_id, flag_id
 from .persistence import PersistenceClock
@@ -64,6 +66,12 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "resolution_date": pl.Date,
     "improvement_detected": pl.Boolean,
     "status": pl.String,
+    # the evidence at the latest flagged week, and the budget (signal.py)
+    "sample_size": pl.Int32,
+    "benchmark_value": pl.Float64,
+    "benchmark_cohort": pl.String,
+    "surfaced_on": pl.Date,
+    "queued": pl.Boolean,
 }
 
 HISTORY_SCHEMA: dict[str, pl.DataType] = {
@@ -114,6 +122,7 @@ class Replay:
     events: pl.DataFrame
     history: pl.DataFrame
     escalations: pl.DataFrame
+    process_gaps: pl.DataFrame
 
 
 # --------------------------------------------------------------------------------------
@@ -142,21 +151,29 @@ def replay(
     users: pl.DataFrame | None,
     attainment: pl.DataFrame | None,
     cfg: CoachingSettings | None = None,
+    decided: dict[str, str] | None = None,
 ) -> Replay:
     """Fold all weekly assessments (rows of coaching.skill_assessment_log) in date order
     into coaching events, their weekly history and escalations (persistence, attainment,
-    bottom quartile). Pure and order-independent."""
+    bottom quartile), with the process gaps and the focus-area budget of signal.py.
+    `decided`: coaching_id -> approval_status of the events managers decided (the budget
+    keeps what they agreed, and frees what they dismissed). Pure and order-independent."""
     cfg = cfg or settings().coaching
     hierarchy = _hierarchy(users)
     events: list[dict] = []
     history: list[dict] = []
     escalations: list[dict] = []
+    gaps = pl.DataFrame(schema=signal.PROCESS_GAP_SCHEMA)
 
     if assessments is not None and not assessments.is_empty():
         frame = (
             assessments.sort(["rep_id", "skill", "assessment_date", "score"], nulls_last=True)
             .unique(subset=["rep_id", "skill", "assessment_date"], keep="first", maintain_order=True)
         )
+        is_skill = pl.col("skill").is_in(list(SKILLS))
+        marked, gaps = signal.mark_flags(frame.filter(is_skill), cfg)
+        frame = pl.concat([marked, frame.filter(~is_skill)], how="diagonal_relaxed").sort(
+            ["rep_id", "skill", "assessment_date"])
         latest = (
             frame.sort(["rep_id", "assessment_date"]).group_by("rep_id", maintain_order=True).last()
         )
@@ -177,10 +194,12 @@ def replay(
         escalations += _attainment_escalations(attainment, hierarchy, rep_latest, cfg)
 
     escalations = [without_slm_to_manager(e) for e in escalations]
+    signal.apply_budget(events, history, decided, cfg)
     return Replay(
         events=_frame(events, EVENT_SCHEMA, ["rep_id", "pattern_key", "opened_on"]),
         history=_frame(history, HISTORY_SCHEMA, ["coaching_id", "assessment_date"]),
         escalations=_frame(escalations, ESCALATION_SCHEMA, ["escalation_date", "rep_id", "rule", "pattern_key"]),
+        process_gaps=gaps,
     )
 
 

@@ -64,7 +64,12 @@ DDL = [
         decided_by varchar,
         decided_at timestamp,                             -- UTC
         decision_note varchar,
-        approved_action varchar                           -- what the rep may see (approved or modified)
+        approved_action varchar,                          -- what the rep may see (approved or modified)
+        sample_size integer,                              -- evidence behind the latest flagged week
+        benchmark_value double,                           -- the cohort score it was compared with
+        benchmark_cohort varchar,
+        surfaced_on date,                                 -- when it got a focus-area slot
+        queued boolean                                    -- open, waiting for a slot (signal.py)
     )""",
     f"""create table if not exists {SCHEMA}.coaching_history (
         coaching_id varchar not null,
@@ -101,6 +106,16 @@ DDL = [
         flag_date date not null,      -- the run date that first raised it
         detail varchar,
         opportunity_id varchar
+    )""",
+    f"""create table if not exists {SCHEMA}.process_gaps (
+        role varchar,
+        skill varchar not null,
+        assessment_date date not null,
+        scored_sellers integer,
+        sellers_with_gap integer,
+        share_with_gap double,
+        median_score double,
+        common_weakest_component varchar
     )""",
     f"create sequence if not exists {SCHEMA}.decision_seq",
     f"""create table if not exists {SCHEMA}.decisions (
@@ -140,6 +155,13 @@ DDL = [
 ]
 
 STATE_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags", "decisions")
+# Rewritten whole by every replay from skill_assessment_log (nothing of its own to purge).
+DERIVED_TABLES = ("process_gaps",)
+# Columns added to a table after its first release: a warehouse from before gets them once.
+ADDED_COLUMNS = {
+    "coaching_log": (("sample_size", "integer"), ("benchmark_value", "double"), ("benchmark_cohort", "varchar"),
+                     ("surfaced_on", "date"), ("queued", "boolean")),
+}
 # Copied from the decisions store at the start of each run (workbench/store/apply.py); not
 # coaching state a purge replays.
 STORE_TABLES = ("applied_decisions", "action_outcomes")
@@ -150,7 +172,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     dropped or altered), then bring the tables' comments up to date (table_docs.py: one catalog query
     when they are). A no-op when every table and comment is there, so read-only connections
     work too."""
-    if not existing_tables(con, SCHEMA).issuperset(STATE_TABLES + STORE_TABLES):
+    if not existing_tables(con, SCHEMA).issuperset(STATE_TABLES + DERIVED_TABLES + STORE_TABLES):
         for statement in DDL:
             con.execute(statement)
+    _add_columns(con)
     document_coaching_tables(con)
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """ADDED_COLUMNS a warehouse lacks (one catalog query when it has them all)."""
+    have = set(con.execute(
+        "select table_name, column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = ?", [SCHEMA]).fetchall())
+    missing = [(table, column, kind) for table, columns in ADDED_COLUMNS.items() for column, kind in columns
+               if (table, column) not in have]
+    readonly = missing and con.execute(
+        "select readonly from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    for table, column, kind in [] if readonly else missing:
+        con.execute(f"alter table {SCHEMA}.{table} add column if not exists {column} {kind}")

@@ -27,6 +27,7 @@ import polars as pl
 from ..db import transaction
 from .rules import DAILY_FLAG_SCHEMA, ESCALATION_SCHEMA, EVENT_SCHEMA, HISTORY_SCHEMA, Replay
 from .schema import ASSESSMENT_COLUMNS, PENDING, SCHEMA, ensure_schema
+from .signal import PROCESS_GAP_SCHEMA
 from .state_dates import check_frame
 
 
@@ -105,6 +106,13 @@ def assessed_weeks(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
 # replay
 
 
+def decided_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """coaching_id -> approval_status of every event a manager decided (the budget's input)."""
+    ensure_schema(con)
+    return dict(con.execute(f"select coaching_id, approval_status from {SCHEMA}.coaching_log "
+                            f"where approval_status <> '{PENDING}'").fetchall())
+
+
 def _upsert_sql(table: str, columns: list[str], key: list[str], source: str) -> str:
     cols = ", ".join(columns)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
@@ -124,6 +132,7 @@ def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay, *, today: dt.da
     events = result.events.select(list(EVENT_SCHEMA))
     history = result.history.select(list(HISTORY_SCHEMA))
     escalations = result.escalations.select(list(ESCALATION_SCHEMA))
+    gaps = result.process_gaps.select(list(PROCESS_GAP_SCHEMA))
     check_frame("coaching_log", events, ["opened_on", "last_assessed_on", "escalation_date", "resolution_date"],
                 today=today)
     check_frame("coaching_history", history, ["assessment_date"], today=today)
@@ -133,6 +142,7 @@ def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay, *, today: dt.da
         _registered(con, "_coaching_events", events),
         _registered(con, "_coaching_hist", history),
         _registered(con, "_coaching_esc", escalations),
+        _registered(con, "_coaching_gaps", gaps),
     ):
         new_events = _count(
             con, f"select count(*) from _coaching_events where coaching_id not in "
@@ -175,6 +185,10 @@ def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay, *, today: dt.da
             "and escalation_id not in (select escalation_id from _coaching_esc)"
         )
         con.execute(_upsert_sql("escalations", list(ESCALATION_SCHEMA), ["escalation_id"], "_coaching_esc"))
+        con.execute(f"delete from {SCHEMA}.process_gaps")  # derived whole from the assessments
+        if not gaps.is_empty():
+            con.execute(f"insert into {SCHEMA}.process_gaps ({', '.join(PROCESS_GAP_SCHEMA)}) "
+                        f"select {', '.join(PROCESS_GAP_SCHEMA)} from _coaching_gaps")
     return {
         "events": events.height,
         "new_events": new_events,
@@ -183,6 +197,8 @@ def apply_replay(con: duckdb.DuckDBPyConnection, result: Replay, *, today: dt.da
         "escalations": escalations.height,
         "new_escalations": new_escalations,
         "deleted_escalations": deleted_escalations,
+        "process_gaps": gaps.height,
+        "queued_events": int(events["queued"].sum() or 0),
     }
 
 

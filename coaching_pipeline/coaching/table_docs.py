@@ -85,6 +85,12 @@ TABLES: dict[str, str] = {
         "decisions store at the start of each run: done, or deferred until a date (hidden until then). "
         "One row per outcome recorded; a later outcome for the same deal, or an undo, sets undone_at."
     ),
+    "process_gaps": (
+        "Process gaps: a role cohort where more than half of the scored sellers (at least 4) have the same skill "
+        "gap at one weekly assessment, e.g. an org that does not fill MEDDPICC. Reported once (to the SLM and on "
+        "the data page) instead of a coaching event per seller: nobody's row is flagged for that skill that week. "
+        "One row per role x skill x assessment_date; derived from skill_assessment_log by every replay."
+    ),
     "state_purges": (
         "Internal audit of `coaching state purge --after DATE`: one row per purge that changed something "
         "(it removed coaching state dated after DATE and replayed the weeks left). Dry runs and purges "
@@ -124,8 +130,9 @@ COLUMNS: dict[str, dict[str, str]] = {
                  "(recomputed on that week's evidence), improving or deteriorating at 5 points or more; null "
                  "when either score is null.",
         "cohort_percentile": "Percentile 0-100 (1 decimal) of the score among sellers of the same role and skill "
-                             "at this assessment_date (percent rank: ties share the lowest; a cohort of one is "
-                             "0); null when score is null. Below 25 on 'overall' = bottom quartile.",
+                             "at this assessment_date ((rank - 1) / (n - 1) x 100, tied scores sharing their "
+                             "mid-rank); null when score is null and for a cohort of one (no peer). Below 25 on "
+                             "'overall' = bottom quartile; below 35 on a skill with a gap opens an event.",
         "weakest_component": "The lowest-scoring non-null component (e.g. questions_per_call); for 'overall', the "
                              "lowest skill. Null when score is null.",
         "weakest_value": "Value of weakest_component in its unit (see components; for 'overall' the skill score).",
@@ -167,6 +174,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "decision_note": "The manager's note on a dismissal; null otherwise.",
         "approved_action": "What the rep may see: recommended_action when approved, the manager's own text "
                            "when modified; null when pending or dismissed.",
+        "sample_size": "Evidence behind the latest flagged week: the evidence_count of the skill's weakest "
+                       "component (External calls, scorecard answers, closed or open deals); null when unknown.",
+        "benchmark_value": "The score the seller was compared with at the latest flagged week: the 35th "
+                           "percentile (cohort_gap_percentile) of the role cohort's scores that week.",
+        "benchmark_cohort": "That benchmark's cohort in words, e.g. '35th percentile of 18 AE sellers scored "
+                            "on 2026-11-09'.",
+        "surfaced_on": "assessment_date the event got one of the seller's 3 focus-area slots (max_open_focus_areas) "
+                       "and went to the manager; null while queued.",
+        "queued": "True: open but waiting for a free focus-area slot (the seller has 3 more severe or older ones); "
+                  "shown to the manager as queued, not offered for a decision, still escalated. False otherwise.",
     },
     "coaching_history": {
         "coaching_id": _EVENT + " this week belongs to.",
@@ -253,6 +270,17 @@ COLUMNS: dict[str, dict[str, str]] = {
         "undone_at": "When it was withdrawn or replaced by a later outcome for the same deal (UTC); null "
                      "while it holds.",
         "copied_at": "When the coaching step copied it from the store (timestamp, UTC).",
+    },
+    "process_gaps": {
+        "role": _ROLE,
+        "skill": "The skill of the gap (skill_assessment_log.skill).",
+        "assessment_date": "Monday of the weekly assessment.",
+        "scored_sellers": "Sellers of the role with a score for the skill that week.",
+        "sellers_with_gap": "Of them, those below the gap threshold (70).",
+        "share_with_gap": "sellers_with_gap / scored_sellers (above 0.5 for a process gap).",
+        "median_score": "Median score of the sellers of the role with a score that week.",
+        "common_weakest_component": "The weakest component most of the sellers with the gap share (ties: "
+                                    "alphabetical); null when none is known.",
     },
     "state_purges": {
         "purge_id": "Increasing number of the purge.",

@@ -45,18 +45,21 @@ def _problem(request: Request, viewer: Viewer, message: str, status: int = 400):
     return render(request, "error.html.j2", {"title": "Not done", "message": message}, status=status, viewer=viewer)
 
 
-def _groups(request: Request, viewer: Viewer) -> list[dict]:
+def _groups(request: Request, viewer: Viewer) -> tuple[list[dict], list[dict]]:
+    """(the pending recommendations by rep, the queued ones by rep) the viewer may see."""
     _require_lead(request, viewer, "view_inbox")
     org = org_of(request)
     rep_ids = [s.user_id for s in org.sellers() if rep_access(viewer, org, s.user_id).decide]
     with request.app.state.published.cursor() as cur:
-        return inbox_queries.inbox(cur, request.app.state.store, org, rep_ids)
+        return (inbox_queries.inbox(cur, request.app.state.store, org, rep_ids),
+                inbox_queries.queued_events(cur, org, rep_ids))
 
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, viewer: Viewer = Depends(current_viewer)):
-    groups = _groups(request, viewer)
-    return render(request, "inbox.html.j2", {"groups": groups, "has_store": request.app.state.store is not None,
+    groups, queued = _groups(request, viewer)
+    return render(request, "inbox.html.j2", {"groups": groups, "queued": queued,
+                                             "has_store": request.app.state.store is not None,
                                              "decisions": DECISIONS}, viewer=viewer)
 
 
@@ -194,7 +197,8 @@ def _decision_json(d) -> dict:
 @api_router.get("/inbox", summary="Pending recommendations of the reps you lead, most severe first, with their "
                 "evidence and each rep's latest history")
 def inbox_api(request: Request, viewer: Viewer = Depends(current_viewer)):
-    return jsonable_encoder({"groups": _groups(request, viewer)})
+    groups, queued = _groups(request, viewer)
+    return jsonable_encoder({"groups": groups, "queued": queued})
 
 
 @api_router.get("/inbox/reps/{rep_id}/history", summary="The whole coaching history of a rep you lead, newest first")

@@ -16,9 +16,10 @@ the API says null), never a 0 or a guess. For a skill event (pattern_key `skill:
   window the skill assessment counts it in, and the minimum below which it is never scored;
 - weeks flagged: coaching_log.weeks_flagged (the persistence clock), opened_on, escalation;
 - trend: the event's weekly scores (coaching.coaching_history) and the assessment's trend.
-Example calls are not in the published file today. Columns a later release adds to
-coaching_log (EVIDENCE_COLUMNS) are read when the table has them and win over the derived
-figures, since they record what the engine itself compared.
+The evidence columns of coaching_log (EVIDENCE_COLUMNS, coaching/signal.py) are read when the
+table has them: sample_size wins over the derived sample, since it records what the engine
+counted, and benchmark_value (the role cohort's 35th-percentile score the engine compared
+with) is said beside the threshold. Example calls are not in the published file yet.
 
 Severity (documented on the page too), compared in this order:
 1. the tier of the latest assessment: Critical (score < 40; severity high) > Needs Coaching
@@ -42,7 +43,7 @@ from ..digests.formatting import day_text, num
 from .published import CATALOG, has_table, rows, weekly_rows
 
 # coaching_log columns that carry the engine's own evidence, read when present
-EVIDENCE_COLUMNS = ("sample_size", "example_calls", "example_deals", "benchmark_value", "benchmark_cohort")
+EVIDENCE_COLUMNS = ("sample_size", "example_calls", "example_deals", "benchmark_value")
 TIERS = {"Critical": 3, "Needs Coaching": 2, "Developing": 1}  # skill_assessment_log.level
 SEVERITY_TIERS = {"high": 3, "medium": 2, "low": 1}  # skill_assessment_log.severity
 TIER_LABELS = {3: "Critical", 2: "Needs Coaching", 1: "Developing", 0: None}
@@ -179,15 +180,17 @@ def _sample(event: dict, assessment: dict | None, cfg: CoachingSettings) -> dict
 
 
 def _benchmark(event: dict, assessment: dict | None, cohort: dict | None, cfg: CoachingSettings) -> dict | None:
-    if event.get("benchmark_value") is not None:
-        value = event["benchmark_value"]
-        return {"threshold": value, "text": f"benchmark {num(value)}", "source": "coaching.coaching_log.benchmark_value",
-                "cohort": {"label": event.get("benchmark_cohort"), "text": event.get("benchmark_cohort"),
-                           "source": "coaching.coaching_log.benchmark_cohort"} if event.get("benchmark_cohort") else None}
-    if assessment is None:
+    recorded = event.get("benchmark_value")  # the cohort score the engine compared with (coaching/signal.py)
+    if assessment is None and recorded is None:
         return None
     out = {"threshold": float(cfg.gap_below), "text": f"a gap is a score below {cfg.gap_below:g}",
            "source": "settings: coaching.gap_below", "cohort": None}
+    if recorded is not None:
+        out.update(text=f"{out['text']} and below the role cohort's {ordinal(round(cfg.cohort_gap_percentile))} "
+                        f"percentile, {num(recorded)} this week", recorded=recorded,
+                   source="settings: coaching.gap_below; coaching.coaching_log.benchmark_value")
+    if assessment is None:
+        return out
     role, pctl = assessment.get("role"), assessment.get("cohort_percentile")
     if role:
         parts = [f"{role} reps assessed on {day_text(assessment['assessment_date'])}"]

@@ -31,13 +31,32 @@ def pending_events(cur, rep_ids: list[str]) -> tuple[list[dict], set[str]]:
         return [], set()
     have = columns_of(cur, "coaching", "coaching_log")
     extra = "".join(f", {c}" for c in OPTIONAL if c in have)
+    waiting = " and not coalesce(queued, false)" if "queued" in have else ""
     found = rows(cur, f"""
         select coaching_id, rep_id, pattern_detected, recommended_action, weeks_flagged, opened_on,
                escalated_to_slm{extra}
         from coaching.coaching_log
         where list_contains(?::varchar[], rep_id) and status = 'open' and approval_status = 'pending_approval'
+          {waiting}
         order by coaching_id""", [rep_ids])
     return found, have
+
+
+def queued_events(cur, org: Org, rep_ids: list[str]) -> list[dict]:
+    """Open events waiting for a free focus-area slot (coaching/signal.py), by rep: shown to
+    the manager, not offered for a decision. Empty for a file from before the budget."""
+    if not rep_ids or "queued" not in columns_of(cur, "coaching", "coaching_log"):
+        return []
+    found = rows(cur, """
+        select rep_id, coaching_id, pattern_detected, weeks_flagged, opened_on from coaching.coaching_log
+        where list_contains(?::varchar[], rep_id) and status = 'open' and queued
+        order by rep_id, weeks_flagged desc, opened_on, coaching_id""", [rep_ids])
+    by_rep: dict[str, dict] = {}
+    for e in found:
+        rep = org.people.get(e["rep_id"])
+        by_rep.setdefault(e["rep_id"], {"rep_id": e["rep_id"], "name": rep.name if rep else e["rep_id"],
+                                         "events": []})["events"].append(e)
+    return sorted(by_rep.values(), key=lambda g: g["name"])
 
 
 def event_rep(cur, coaching_id: str) -> str | None:

@@ -218,7 +218,7 @@ def focus_areas(events: list[dict], unapplied: dict[str, dict], access: RepAcces
                             "— takes effect in tonight's run", "decision": d["decision"]}
         out.append({"coaching_id": e["coaching_id"], "pattern_detected": e["pattern_detected"], "action": action,
                     "approval_status": status, "weeks_flagged": e["weeks_flagged"], "opened_on": e["opened_on"],
-                    "escalated_to_slm": e["escalated_to_slm"], "unapplied": mark})
+                    "escalated_to_slm": e["escalated_to_slm"], "unapplied": mark, "queued": e["queued"]})
     out.sort(key=lambda f: (f["approval_status"] not in SHOWN_TO_REP, f["approval_status"] == "dismissed",
                             -(f["weeks_flagged"] or 0), f["opened_on"]))
     return out
@@ -228,9 +228,10 @@ def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str
     """Open focus areas (focus_areas) and strengths (the rep's best skills at the last
     weekly assessment, at most two; a skill with a gap or at Critical is never one:
     scoring.may_be_strength)."""
-    events = rows(cur, """
+    queued = "coalesce(queued, false)" if has_column(cur, "coaching", "coaching_log", "queued") else "false"
+    events = rows(cur, f"""
         select coaching_id, pattern_detected, recommended_action, approved_action, approval_status, weeks_flagged,
-               opened_on, escalated_to_slm
+               opened_on, escalated_to_slm, {queued} as queued
         from coaching.coaching_log where rep_id = ? and status = 'open'
         order by weeks_flagged desc, opened_on, coaching_id""", [rep_id])
     focus = focus_areas(events, _decision_marks(store, events), access, names or {})

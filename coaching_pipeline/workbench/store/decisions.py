@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...coaching.approvals import ApprovalRefused
+from ...coaching.signal import queued_refusal
+from ...config import settings
 from ...db import utc_now
 from .audit import as_json, audit, refuse
 from .engine import Store
@@ -76,6 +78,9 @@ def _new_row(store, facts, coaching_id, by, decision, action, note, at, audit_ac
     if event is None:
         refuse(store, by, audit_action, coaching_id, f"unknown coaching event {coaching_id!r}")
     _check_decider(store, facts, by, event, audit_action)
+    queued = queued_refusal(event, settings().coaching)
+    if queued:
+        refuse(store, by, audit_action, coaching_id, queued)
     action_text = {"approved": event.get("recommended_action"), "modified": (action or "").strip(),
                    "dismissed": None}[decision]
     row = Decision(coaching_id=coaching_id, rep_id=event["rep_id"], decision=decision, action_text=action_text,
