@@ -17,13 +17,16 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from ..coaching.components import SKILL_LABELS
-from ..config import SKILLS, Settings
+from ..coaching import signal
+from ..coaching.components import BY_NAME, SKILL_LABELS
+from ..config import SKILLS, CoachingSettings, Settings
 from . import defaults, hygiene
 from .escalations import RULE_LABELS
 from .formatting import Month, day_text, deal_texts, money, num
 from .month_data import MonthData, read_month
 from .rep_digest import SKILL_ROWS, RepDigest, rep_digest
+
+COMPONENT_LABELS = {name: c.label for name, c in BY_NAME.items()}
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ManagerDigest:
     flags: list[dict]
     at_risk: dict
     hygiene: dict = field(default_factory=dict)  # open deals more than 90 days past due (hygiene.py)
+    queued: int = 0  # recommendations waiting for a free focus-area slot (coaching/signal.py)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class SlmNotice:
     slm: dict
     summary: list[dict]
     escalations: list[dict]
+    process_gaps: list[dict] = field(default_factory=list)  # org-wide skill gaps, reported once here
 
 
 @dataclass
@@ -86,12 +91,28 @@ def _team_summary(data: MonthData, team_ids: list[str]) -> dict:
 
 
 def _pending(data: MonthData, manager_id: str) -> list[dict]:
-    """The recommendations waiting for the manager's decision, opened by the month's end."""
+    """The recommendations waiting for the manager's decision, opened by the month's end, most
+    severe and persistent first (signal.priority), each with its evidence in words."""
+    rows = [p for p in data.pending.get(manager_id, []) if p["opened_on"] <= data.month.end]
+    rows.sort(key=lambda p: signal.priority(p.get("latest_score"), p["weeks_flagged"], p["opened_on"],
+                                            p["coaching_id"], data.cfg.coaching))
     return [
         {**p, "rep_name": data.name(p["rep_id"]), "opened": day_text(p["opened_on"]),
-         "skill": SKILL_LABELS.get(p["pattern_key"].split(":", 1)[-1], p["pattern_key"])}
-        for p in data.pending.get(manager_id, []) if p["opened_on"] <= data.month.end
+         "skill": SKILL_LABELS.get(p["pattern_key"].split(":", 1)[-1], p["pattern_key"]),
+         "evidence": _evidence_text(p, data.cfg.coaching)}
+        for p in rows
     ]
+
+
+def _evidence_text(p: dict, cfg: CoachingSettings) -> str | None:
+    """'below 63.6, the role's 35th percentile this week; 8 samples' (None when unrecorded)."""
+    parts = []
+    if p.get("benchmark_value") is not None:
+        parts.append(f"below {num(p['benchmark_value'])}, the {p.get('role') or 'role'} cohort's "
+                     f"{signal.ordinal(cfg.cohort_gap_percentile)} percentile")
+    if p.get("sample_size") is not None:
+        parts.append(f"{p['sample_size']} sample{'s' if p['sample_size'] != 1 else ''} behind it")
+    return "; ".join(parts) or None
 
 
 def _flags(data: MonthData, manager_id: str) -> list[dict]:
@@ -120,6 +141,7 @@ def manager_digest(data: MonthData, manager_id: str) -> ManagerDigest:
         month=data.month, as_of=data.as_of, manager=data.person(manager_id),
         team=_team_summary(data, team_ids),
         pending=_pending(data, manager_id),
+        queued=data.queued.get(manager_id, 0),
         escalations=data.escalations_by_manager.get(manager_id, []),
         flags=_flags(data, manager_id),
         at_risk=_at_risk(data, team_ids),
@@ -151,7 +173,12 @@ def slm_notice(data: MonthData, slm_id: str, escalations: list[dict] | None = No
     rows = sorted(summary.values(), key=lambda s: (-s["count"], s["rep_name"]))
     for s in rows:
         s["subjects_text"] = ", ".join(s["subjects"])
-    return SlmNotice(month=data.month, as_of=data.as_of, slm=data.person(slm_id), summary=rows, escalations=escalations)
+    gaps = [{**g, "skill_label": SKILL_LABELS.get(g["skill"], g["skill"]), "date": day_text(g["assessment_date"]),
+             "share": f"{g['sellers_with_gap']} of {g['scored_sellers']}", "median": num(g["median_score"]),
+             "component": COMPONENT_LABELS.get(g["common_weakest_component"]) or g["common_weakest_component"]}
+            for g in data.process_gaps]
+    return SlmNotice(month=data.month, as_of=data.as_of, slm=data.person(slm_id), summary=rows, escalations=escalations,
+                     process_gaps=gaps)
 
 
 def gather(con: duckdb.DuckDBPyConnection, month: Month, config: Settings | None = None) -> MonthContent:

@@ -213,6 +213,20 @@ def read_escalations(con: duckdb.DuckDBPyConnection, month: Month) -> list[dict]
         order by escalation_date, rep_id, rule, pattern_key, escalation_id""", [month.start, month.end])
 
 
+def read_process_gaps(con: duckdb.DuckDBPyConnection, month: Month) -> list[dict]:
+    """The process gaps of the month's last assessed week (coaching.process_gaps): reported
+    once, in the SLM notice, instead of an event per seller. Empty for an older warehouse."""
+    if not table_exists(con, "coaching", "process_gaps"):
+        return []
+    return _rows(con, """
+        select role, skill, assessment_date, scored_sellers, sellers_with_gap, share_with_gap, median_score,
+               common_weakest_component
+        from coaching.process_gaps
+        where assessment_date = (select max(assessment_date) from coaching.process_gaps
+                                 where assessment_date between ? and ?)
+        order by role, skill""", [month.start, month.end])
+
+
 # --------------------------------------------------------------------------------------
 # the month's rows
 
@@ -262,6 +276,8 @@ class MonthData:
         self.red_deals = read_red_deals(con)
         self.stale_deals = hygiene.stale_deals_by_owner(con, self.as_of, config)
         self.pending = _group(approvals.list_pending(con).to_dicts(), "manager_id", keep_key=True)
+        self.queued = approvals.count_queued(con)  # manager_id -> events waiting for a focus-area slot
+        self.process_gaps = read_process_gaps(con, month)
         self.escalations = escalations.escalation_rows(con, read_escalations(con, month), self.as_of, self.name)
         self.escalations_by_manager = _group(self.escalations, "manager_id", keep_key=True)
 
