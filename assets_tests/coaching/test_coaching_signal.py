@@ -112,3 +112,54 @@ def test_queued_events_still_escalate():
     closing = result.events.filter(pl.col("pattern_key") == "skill:closing").row(0, named=True)
     assert closing["queued"] is True and closing["escalated_to_slm"] is True
     assert sorted(result.escalations["pattern_key"]) == sorted(f"skill:{s}" for s in skills)
+
+
+def _calls(rows):
+    return pl.DataFrame(
+        [{"call_id": c, "rep_id": rep, "is_external": ext, "call_date": day, "title": f"Call {c}",
+          "url": f"https://app.gong.io/call?id={c}", "questions_company_count": q, "talk_ratio": t}
+         for c, rep, ext, day, q, t in rows], schema_overrides={"questions_company_count": pl.Float64})
+
+
+def test_example_calls_are_the_three_that_show_the_gap_most():
+    # R0's discovery event at W1 (5.0 questions per call, below the 11-14 band): the calls of
+    # the 30 days before W1 with the fewest questions, External only
+    calls = _calls([
+        ("c1", "R0", True, dt.date(2026, 9, 20), 9.0, 0.5), ("c2", "R0", True, dt.date(2026, 9, 22), 2.0, 0.5),
+        ("c3", "R0", True, dt.date(2026, 9, 24), 4.0, 0.5), ("c4", "R0", True, dt.date(2026, 9, 28), 12.0, 0.5),
+        ("c5", "R0", False, dt.date(2026, 9, 29), 0.0, 0.5),  # internal
+        ("c6", "R0", True, dt.date(2026, 8, 1), 0.0, 0.5),  # before the window
+        ("c7", "R1", True, dt.date(2026, 9, 29), 0.0, 0.5)])  # another seller
+    rows = [_row("R0", W1, "discovery", 30, 0.0), _row("R1", W1, "discovery", 95, 100.0)]
+    result = rules.replay(pl.DataFrame(rows, infer_schema_length=None), None, None, CFG, calls=calls)
+    [event] = result.events.to_dicts()
+    assert [(c["call_id"], c["value"], c["url"]) for c in json.loads(event["example_calls"])] == [
+        ("c2", 2.0, "https://app.gong.io/call?id=c2"), ("c3", 4.0, "https://app.gong.io/call?id=c3"),
+        ("c1", 9.0, "https://app.gong.io/call?id=c1")]
+
+
+def test_a_talk_ratio_above_the_band_shows_the_calls_that_talk_most_and_deals_show_none():
+    calls = _calls([("c1", "R0", True, dt.date(2026, 9, 20), 9.0, 0.55), ("c2", "R0", True, dt.date(2026, 9, 22), 9.0,
+                                                                        0.81)])
+    talk = _row("R0", W1, "presentation", 30, 0.0, weakest="talk_ratio")
+    talk["weakest_value"] = 0.7
+    deals = _row("R0", W1, "negotiation", 30, 0.0, weakest="late_stage_win_rate")
+    rows = [talk, deals, _row("R1", W1, "presentation", 95, 100.0), _row("R1", W1, "negotiation", 95, 100.0)]
+    events = rules.replay(pl.DataFrame(rows, infer_schema_length=None), None, None, CFG, calls=calls).events
+    examples = dict(events.select("pattern_key", "example_calls").rows())
+    assert [c["call_id"] for c in json.loads(examples["skill:presentation"])] == ["c2", "c1"]
+    assert examples["skill:negotiation"] is None  # not a per-call metric: not applicable
+
+
+def test_objection_calls_without_a_next_step_are_the_examples_latest_first():
+    calls = pl.DataFrame([
+        {"call_id": c, "rep_id": "R0", "is_external": True, "call_date": day, "title": c, "url": None,
+         "tracker_objection": obj, "tracker_next_steps": nxt}
+        for c, day, obj, nxt in [("a", dt.date(2026, 9, 20), 2.0, 0.0), ("b", dt.date(2026, 9, 25), 1.0, 0.0),
+                                 ("c", dt.date(2026, 9, 27), 1.0, 3.0),  # reached a next step
+                                 ("d", dt.date(2026, 9, 28), 0.0, 0.0),  # no objection
+                                 ("e", dt.date(2026, 9, 29), 1.0, None)]])  # tracker not reported
+    rows = [_row("R0", W1, "objection_handling", 30, 0.0, weakest="objection_calls_with_next_steps"),
+            _row("R1", W1, "objection_handling", 95, 100.0)]
+    [event] = rules.replay(pl.DataFrame(rows, infer_schema_length=None), None, None, CFG, calls=calls).events.to_dicts()
+    assert [c["call_id"] for c in json.loads(event["example_calls"])] == ["b", "a"]

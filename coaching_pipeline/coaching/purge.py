@@ -115,7 +115,8 @@ def warehouse_replay(con: duckdb.DuckDBPyConnection, cfg: CoachingSettings | Non
         if weeks else None
     )
     users = con.execute("select user_id, user_name, role, manager_id, slm_id from intermediate.int_users").pl()
-    return rules.replay(state.read_assessments(con), users, attainment, cfg, decided=state.decided_events(con))
+    return rules.replay(state.read_assessments(con), users, attainment, cfg, decided=state.decided_events(con),
+                        calls=evidence.calls)
 
 
 def _missing_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -41,7 +41,7 @@ import polars as pl
 
 from ..config import SKILLS, CoachingSettings, settings
 from ..fiscal import days_left, monday_of
-from . import signal, wording
+from . import examples, signal, wording
 from .components import OVERALL
 from .ids import escalation_id, flag_id
 from .persistence import PersistenceClock
@@ -72,6 +72,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "benchmark_cohort": pl.String,
     "surfaced_on": pl.Date,
     "queued": pl.Boolean,
+    "example_calls": pl.String,  # JSON: up to 3 calls showing the gap (examples.py)
 }
 
 HISTORY_SCHEMA: dict[str, pl.DataType] = {
@@ -152,12 +153,14 @@ def replay(
     attainment: pl.DataFrame | None,
     cfg: CoachingSettings | None = None,
     decided: dict[str, str] | None = None,
+    calls: pl.DataFrame | None = None,
 ) -> Replay:
     """Fold all weekly assessments (rows of coaching.skill_assessment_log) in date order
     into coaching events, their weekly history and escalations (persistence, attainment,
     bottom quartile), with the process gaps and the focus-area budget of signal.py.
     `decided`: coaching_id -> approval_status of the events managers decided (the budget
-    keeps what they agreed, and frees what they dismissed). Pure and order-independent."""
+    keeps what they agreed, and frees what they dismissed); `calls`: the Gong calls the
+    example calls are picked from (examples.py). Pure and order-independent."""
     cfg = cfg or settings().coaching
     hierarchy = _hierarchy(users)
     events: list[dict] = []
@@ -195,6 +198,9 @@ def replay(
 
     escalations = [without_slm_to_manager(e) for e in escalations]
     signal.apply_budget(events, history, decided, cfg)
+    by_rep = examples.calls_by_rep(calls)
+    for event in events:
+        event["example_calls"] = examples.example_calls(event, by_rep.get(event["rep_id"]), cfg)
     return Replay(
         events=_frame(events, EVENT_SCHEMA, ["rep_id", "pattern_key", "opened_on"]),
         history=_frame(history, HISTORY_SCHEMA, ["coaching_id", "assessment_date"]),

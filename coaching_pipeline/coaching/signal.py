@@ -101,6 +101,7 @@ def evidence_fields(row: dict, cfg: CoachingSettings) -> dict:
     benchmark = row.get("cohort_benchmark")
     scored = row.get("cohort_scored")
     return {
+        "_weakest": component, "_weakest_value": row.get("weakest_value"),  # for examples.py, not stored
         "sample_size": sample,
         "benchmark_value": None if benchmark is None else round(float(benchmark), 1),
         "benchmark_cohort": (f"{ordinal(cfg.cohort_gap_percentile)} percentile of {scored} {row.get('role') or ''} "

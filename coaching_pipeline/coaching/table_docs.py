@@ -182,6 +182,10 @@ COLUMNS: dict[str, dict[str, str]] = {
                             "on 2026-11-09'.",
         "surfaced_on": "assessment_date the event got one of the seller's 3 focus-area slots (max_open_focus_areas) "
                        "and went to the manager; null while queued.",
+        "example_calls": "JSON list of up to 3 of the seller's External Gong calls of the 30 days before the latest "
+                         "assessment that show the gap most (call_id, title, url, call_date, value of the weakest "
+                         "component), worst first; [] when none has the metric; null when the weakest component is "
+                         "not a per-call metric or the event is resolved.",
         "queued": "True: open but waiting for a free focus-area slot (the seller has 3 more severe or older ones); "
                   "shown to the manager as queued, not offered for a decision, still escalated. False otherwise.",
     },
