@@ -42,6 +42,26 @@ def sample_built(sample_raw):
     return landing, warehouse, result.stdout
 
 
+@pytest.fixture(scope="session")
+def not_delivered_orgs(tmp_path_factory):
+    """(test_sources_not_delivered, test_digest_missing_data: both in the xdist group
+    "not_delivered", so the three dbt builds run once.) shape -> the warehouse of that shape
+    of assets_tests/dbt/crm_only_org.py after a full `dbt build`; tests that write copy it."""
+    from .dbt.crm_only_org import AS_OF, write_landing
+    from .warehouse import load_raw
+
+    built = {}
+    for shape in ("crm_only", "delivered", "bare"):
+        root = tmp_path_factory.mktemp(f"not_delivered_{shape}")
+        write_landing(root / "landing", shape)
+        warehouse = root / "warehouse" / "warehouse.duckdb"
+        load_raw(root / "landing", warehouse)
+        # every test runs, the singular ones on deal facts and health included: a failure fails here
+        dbt(["build"], warehouse, AS_OF)
+        built[shape] = warehouse
+    return built
+
+
 @pytest.fixture
 def sample_copy(sample_built, tmp_path):
     """A private copy of the built sample warehouse: (landing, warehouse)."""

@@ -12,29 +12,19 @@ from __future__ import annotations
 
 import pytest
 
-from ..warehouse import dbt, load_raw, query_dicts
-from .crm_only_org import A1, A2, AS_OF, OPEN, opp, write_landing
+from ..warehouse import query_dicts
+from .crm_only_org import A1, A2, OPEN, opp
 
-# The module fixture builds once per shape: its tests stay on one pytest-xdist worker.
-pytestmark = pytest.mark.xdist_group("sources_not_delivered")
+# The orgs are built once per session for this module and test_digest_missing_data: one worker.
+pytestmark = pytest.mark.xdist_group("not_delivered")
 
-SELECT = "+rep_performance +next_best_actions +int_source_coverage"
 SCALE = 100 / 35  # recency (25) and velocity (10) are the only components with a source
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory):
-    built = {}
-    for shape in ("crm_only", "delivered", "bare"):
-        root = tmp_path_factory.mktemp(f"not_delivered_{shape}")
-        write_landing(root / "landing", shape)
-        warehouse = root / "warehouse.duckdb"
-        load_raw(root / "landing", warehouse)
-        # the singular tests (intermediate_deal_facts_null_only_without_source,
-        # marts_deals_health_columns_only_on_open_deals) run too: a failure fails the build
-        dbt(["build", "--select", SELECT, "--indirect-selection", "cautious"], warehouse, AS_OF)
-        built[shape] = warehouse
-    return built
+def warehouses(not_delivered_orgs):
+    """shape -> its built warehouse (conftest.not_delivered_orgs: read here, never written)."""
+    return not_delivered_orgs
 
 
 def rows_by(warehouse, sql: str, key: str) -> dict:

@@ -12,6 +12,7 @@ history), 'No external call recorded' and listed O1, O2, O3 all as MEDDPICC task
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -24,30 +25,29 @@ from coaching_pipeline.digests.formatting import Trend
 from coaching_pipeline.digests.narrative import NarrativeConfig, template_narrative
 from coaching_pipeline.digests.rep_digest import RepDigest, _strengths
 
-from ..dbt.crm_only_org import A1, AS_OF, WEEK, write_landing
-from ..warehouse import dbt, load_raw, query
+from ..dbt.crm_only_org import A1, WEEK
+from ..warehouse import query
 from .october import AI_ENV, rep_doc, run_weeks
 
-# The module fixture builds once per shape: its tests stay on one pytest-xdist worker.
-pytestmark = pytest.mark.xdist_group("digest_missing_data")
+# The orgs are built once per session for this module and test_sources_not_delivered: one worker.
+pytestmark = pytest.mark.xdist_group("not_delivered")
 
 JUNE = Month.of("2025-06")
 CFG = load_settings().coaching
 
 
 @pytest.fixture(scope="module")
-def digests(tmp_path_factory):
-    """shape -> the June folder of its digests."""
+def digests(not_delivered_orgs, tmp_path_factory):
+    """shape -> the June folder of its digests (a copy of the built org, coached and rendered)."""
     folders = {}
     with pytest.MonkeyPatch.context() as mp:
         for name in AI_ENV:
             mp.delenv(name, raising=False)
-        for shape in ("crm_only", "delivered", "bare"):
+        for shape, built in not_delivered_orgs.items():
             root = tmp_path_factory.mktemp(f"missing_data_{shape}")
-            write_landing(root / "landing", shape)
             warehouse = root / "warehouse" / "warehouse.duckdb"
-            load_raw(root / "landing", warehouse)
-            dbt(["build"], warehouse, AS_OF)
+            warehouse.parent.mkdir()
+            shutil.copy(built, warehouse)
             run_weeks(warehouse, [WEEK])
             con = open_warehouse(warehouse)
             try:
