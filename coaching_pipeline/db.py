@@ -80,6 +80,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return table in existing_tables(con, schema)
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of `schema.table` in the connection's current database (empty when missing)."""
+    return {row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = ? "
+        "and table_name = ?", [schema, table]).fetchall()}
+
+
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's current database is attached read-only (nothing may be written)."""
+    row = con.execute("select readonly from duckdb_databases() where database_name = current_database()").fetchone()
+    return bool(row and row[0])
+
+
 def utc_now() -> dt.datetime:
     """Now in UTC as the warehouse stores it: a naive TIMESTAMP holding UTC."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -14,10 +14,10 @@ import duckdb
 
 from coaching_pipeline.config import load_settings
 from coaching_pipeline.workbench.access import Org, Person
-from coaching_pipeline.workbench.inbox_evidence import attach_evidence, columns_of
+from coaching_pipeline.workbench.inbox_evidence import attach_evidence
 from coaching_pipeline.workbench.inbox_history import PENDING_TEXT, build
 from coaching_pipeline.workbench.inbox_queries import inbox, pending_events
-from coaching_pipeline.workbench.published import PublishedFile
+from coaching_pipeline.workbench.published import PublishedFile, columns_of
 from coaching_pipeline.workbench.store.models import Decision, Note
 
 NOV9 = dt.date(2026, 11, 9)

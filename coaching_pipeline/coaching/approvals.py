@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from ..config import settings
-from ..db import table_exists, transaction, utc_now
+from ..db import table_columns, table_exists, transaction, utc_now
 from .ids import short_hash
 from .rules import without_slm_to_manager
 from .schema import PENDING, SCHEMA, ensure_schema
@@ -129,11 +129,10 @@ def dismiss(con: duckdb.DuckDBPyConnection, coaching_id: str, by: str, note: str
 
 def count_queued(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """manager_id -> open events queued for a free focus-area slot (signal.py)."""
-    has = con.execute("select count(*) from duckdb_columns() where database_name = current_database() and "
-                      "schema_name = ? and table_name = 'coaching_log' and column_name = 'queued'",
-                      [SCHEMA]).fetchone()[0]
+    if "queued" not in table_columns(con, SCHEMA, "coaching_log"):
+        return {}
     return dict(con.execute(f"select manager_id, count(*) from {SCHEMA}.coaching_log where status = 'open' "
-                            "and queued group by all").fetchall()) if has else {}
+                            "and queued group by all").fetchall())
 
 
 def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, *,
@@ -149,9 +148,7 @@ def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, 
         name = "coalesce(e.rep_name, u.user_name, e.rep_id)"
         join = "left join intermediate.int_users u on u.user_id = e.rep_id"
     where = [f"e.approval_status = '{PENDING}'"]
-    have = {r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = ? "
-        "and table_name = 'coaching_log'", [SCHEMA]).fetchall()}
+    have = table_columns(con, SCHEMA, "coaching_log")
     if "queued" in have:
         where.append("not coalesce(e.queued, false)")  # a file from before the budget has none queued
     evidence = ", ".join(f"e.{c}" if c in have else f"null as {c}" for c in ("sample_size", "benchmark_value"))

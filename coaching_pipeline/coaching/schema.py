@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..db import existing_tables
+from ..db import existing_tables, is_read_only
 from .state_dates import SCHEMA
 from .table_docs import document_coaching_tables
 
@@ -187,7 +187,6 @@ def _add_columns(con: duckdb.DuckDBPyConnection) -> None:
         "and schema_name = ?", [SCHEMA]).fetchall())
     missing = [(table, column, kind) for table, columns in ADDED_COLUMNS.items() for column, kind in columns
                if (table, column) not in have]
-    readonly = missing and con.execute(
-        "select readonly from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    for table, column, kind in [] if readonly else missing:
-        con.execute(f"alter table {SCHEMA}.{table} add column if not exists {column} {kind}")
+    if missing and not is_read_only(con):
+        for table, column, kind in missing:
+            con.execute(f"alter table {SCHEMA}.{table} add column if not exists {column} {kind}")

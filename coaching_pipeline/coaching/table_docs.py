@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..db import transaction
+from ..db import is_read_only, transaction
 from .state_dates import SCHEMA
 
 _REP = ("Seller's CRM User Id: joins marts.sellers.rep_id (and intermediate.int_users.user_id, "
@@ -367,9 +367,6 @@ def document_coaching_tables(con: duckdb.DuckDBPyConnection) -> int:
     catalog = _catalog(con)
     if all(comment is not None and comment == _doc(t, c) for (t, c), comment in catalog.items()):
         return 0
-    readonly = con.execute(
-        "select readonly from duckdb_databases() where database_name = current_database()"
-    ).fetchone()
-    if readonly and readonly[0]:
+    if is_read_only(con):
         return 0
     return _comment_all(con, catalog)

@@ -37,10 +37,11 @@ import math
 import re
 
 from ..coaching.components import BY_NAME, skill_label
+from ..coaching.signal import ordinal
 from ..coaching.wording import format_target, format_value
 from ..config import CoachingSettings
 from ..digests.formatting import day_text, num
-from .published import CATALOG, has_table, rows, weekly_rows
+from .published import columns_of, has_table, rows, weekly_rows
 
 # coaching_log columns that carry the engine's own evidence, read when present
 EVIDENCE_COLUMNS = ("sample_size", "example_calls", "example_deals", "benchmark_value")
@@ -53,19 +54,6 @@ _URL_OK = re.compile(r"^https?://[^\s\"'<>]+$", re.I)
 
 SKILL_LOG = "coaching.skill_assessment_log"
 HISTORY = "coaching.coaching_history"
-
-
-def columns_of(cur, schema: str, table: str) -> set[str]:
-    """The column names of a published table (empty when it is missing)."""
-    return {r[0] for r in cur.execute(
-        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
-        [CATALOG, schema, table]).fetchall()}
-
-
-def ordinal(n: int) -> str:
-    """'1st', '2nd', '3rd', '11th', '35th'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def skill_of(pattern_key: str | None) -> str | None:

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from ..digests.escalations import RULE_LABELS
 from ..digests.formatting import day_text
 from .access import Org
-from .inbox_evidence import columns_of, pattern_name
-from .published import has_table, rows
+from .inbox_evidence import pattern_name
+from .published import columns_of, has_table, rows
 from .store.models import DECISIONS, Decision, EscalationRequest, Note
 from .store.resolution_models import EscalationResolution
 from .store.resolutions import request_key

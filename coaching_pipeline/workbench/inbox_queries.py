@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from ..config import CoachingSettings, settings
 from .access import Org
-from .inbox_evidence import EVIDENCE_COLUMNS, attach_evidence, columns_of, rank_key
+from .inbox_evidence import EVIDENCE_COLUMNS, attach_evidence, rank_key
 from .inbox_history import HISTORY_LIMIT, timelines
-from .published import has_table, rows
+from .published import columns_of, has_table, rows
 from .store.models import Decision
 
 OPTIONAL = ("pattern_key", "last_assessed_on", "escalation_date", *EVIDENCE_COLUMNS)  # read when published

@@ -82,6 +82,18 @@ def has_table(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
                        "and table_name = ?", [CATALOG, schema, table]).fetchone()[0] > 0
 
 
+def columns_of(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of a published table (empty when it is missing): an older file may
+    lack a column a later release added, and the readers degrade instead of failing."""
+    return {r[0] for r in cur.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
+        [CATALOG, schema, table]).fetchall()}
+
+
+def has_column(cur: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    return column in columns_of(cur, schema, table)
+
+
 def weekly_rows(cur: duckdb.DuckDBPyConnection, coaching_ids: list[str]) -> dict[str, list[dict]]:
     """coaching_id -> its weekly rows (coaching.coaching_history: flagged, metric_value, the
     persistence clock), oldest first; empty when the file has no such table."""

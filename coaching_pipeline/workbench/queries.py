@@ -18,16 +18,11 @@ from ..digests.formatting import Trend, money, num, pct
 from .access import Org, Person, RepAccess
 from .activity_queries import activity
 from .inbox_queries import _unapplied_of
-from .published import CATALOG, has_table, rows
+from .published import has_column, has_table, rows
 from .store.models import ActionOutcome
 from .store.requests import hidden_actions
 
 SHOWN_TO_REP = ("approved", "modified")  # coaching_log.approval_status a rep may see
-
-
-def has_column(cur, schema: str, table: str, column: str) -> bool:
-    return cur.execute("select count(*) from duckdb_columns() where database_name = ? and schema_name = ? "
-                       "and table_name = ? and column_name = ?", [CATALOG, schema, table, column]).fetchone()[0] > 0
 
 
 def load_org(cur) -> Org:

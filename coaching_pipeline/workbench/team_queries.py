@@ -27,7 +27,7 @@ from ..digests import charts, defaults
 from ..digests.escalations import ESCALATED_TO, RULE_LABELS
 from ..digests.formatting import Month, day_text, money, num, pct
 from .access import Org, Person, Viewer, rep_access
-from .published import CATALOG, has_table, rows
+from .published import has_column, has_table, rows
 
 # The health band boundary between red and yellow (deal_health_scores.health_band): below it
 # the seller's average open deal is red. On the sample data the median seller's mean is ~35.
@@ -153,13 +153,8 @@ def _marks(ids: list[str]) -> str:
     return ",".join("?" * len(ids))
 
 
-def _has_column(cur, schema: str, table: str, column: str) -> bool:
-    return cur.execute("select count(*) from duckdb_columns() where database_name = ? and schema_name = ? and "
-                       "table_name = ? and column_name = ?", [CATALOG, schema, table, column]).fetchone()[0] > 0
-
-
 def read_as_of(cur) -> dt.date | None:
-    if not has_table(cur, "marts", "publication") or not _has_column(cur, "marts", "publication", "as_of"):
+    if not has_table(cur, "marts", "publication") or not has_column(cur, "marts", "publication", "as_of"):
         return None
     return cur.execute("select max(as_of) from marts.publication").fetchone()[0]
 
@@ -222,7 +217,7 @@ def read_escalations(cur, ids: list[str], month: dict) -> list[dict]:
 def read_at_risk(cur, ids: list[str]) -> list[dict]:
     """The sellers' at-risk deals (deal_health_scores.is_at_risk: open, red, not more than 90
     days past due), largest first; a file published before that column: the open red ones."""
-    risky = "is_at_risk" if _has_column(cur, "marts", "deal_health_scores", "is_at_risk") else (
+    risky = "is_at_risk" if has_column(cur, "marts", "deal_health_scores", "is_at_risk") else (
         "not is_closed and health_band = 'red'")
     return rows(cur, f"""
         select opportunity_id, opportunity_name, account_name, owner_id, amount, close_date, stage_name,
