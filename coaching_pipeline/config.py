@@ -240,6 +240,7 @@ class CoachingSettings(_Strict):
     process_gap_share: float = Field(ge=0, lt=1)
     process_gap_min_cohort: int = Field(ge=2)
     max_open_focus_areas: int = Field(ge=1)
+    flag_confidence: float = Field(default=0.9, gt=0, lt=1)
     backfill_weeks: int = Field(ge=0)
     large_deal_amount: Decimal = Field(ge=0)  # money: compared exactly with the corporate amount
 

@@ -6,7 +6,11 @@ functions, called by rules.replay; the persistence clock itself is unchanged.
 Decisions where the contract is silent:
 - A row is flagged when its skill score is below gap_below (gap_detected, as the log keeps
   it) AND its cohort_percentile within the role is below cohort_gap_percentile. A row
-  without a cohort_percentile (no peer scored) is judged on the threshold alone.
+  without a cohort_percentile (no peer scored) is judged on the threshold alone. A gap
+  carried by rates over few deals or calls must also survive the doubt of their small
+  samples (confidence.py); a week whose gap does not is like a week of insufficient data
+  (flagged null): it opens nothing, and an open event's clock neither advances, restarts nor
+  resolves, so an event does not flicker shut and open again with the luck of a few deals.
 - A process gap is a (role, skill, assessment date) where more than process_gap_share of
   the scored sellers (at least process_gap_min_cohort of them) have the gap. Nobody's row is
   flagged for that skill that week; the week counts for an open event like a week of
@@ -29,6 +33,7 @@ import json
 import polars as pl
 
 from ..config import CoachingSettings
+from .confidence import survives_doubt
 
 AGREED = ("approved", "modified")
 DISMISSED = "dismissed"
@@ -60,8 +65,13 @@ def mark_flags(frame: pl.DataFrame, cfg: CoachingSettings) -> tuple[pl.DataFrame
          & (pl.col("cohort_with_gap") > cfg.process_gap_share * pl.col("cohort_scored"))).alias("process_gap"),
     )
     relative = pl.col("cohort_percentile").is_null() | (pl.col("cohort_percentile") < cfg.cohort_gap_percentile)
+    # only the rows that would flag pay for the doubt test (confidence.py)
+    doubt = pl.struct("score", "components").map_elements(
+        lambda r: survives_doubt(r["score"], r["components"], cfg), return_dtype=pl.Boolean)
     marked = marked.with_columns(
-        pl.when(~scored | pl.col("process_gap")).then(None).otherwise(gap & relative).alias("flagged"),
+        pl.when(~scored | pl.col("process_gap")).then(None)
+        # a gap the sample cannot confirm says nothing: it opens nothing and leaves an open event as it is
+        .when(gap & relative).then(pl.when(doubt).then(True).otherwise(None)).otherwise(False).alias("flagged"),
     )
     return marked, process_gaps(marked)
 
