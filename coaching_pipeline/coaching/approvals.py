@@ -151,7 +151,8 @@ def list_pending(con: duckdb.DuckDBPyConnection, manager_id: str | None = None, 
     have = table_columns(con, SCHEMA, "coaching_log")
     if "queued" in have:
         where.append("not coalesce(e.queued, false)")  # a file from before the budget has none queued
-    evidence = ", ".join(f"e.{c}" if c in have else f"null as {c}" for c in ("sample_size", "benchmark_value"))
+    evidence = ", ".join(f"e.{c}" if c in have else f"null as {c}"
+                         for c in ("sample_size", "benchmark_value", "example_calls", "example_deals"))
     params: list = []
     if not include_resolved:
         where.append("e.status = 'open'")

@@ -41,7 +41,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "scorecard_id": S, "question_id": S, "question_text": S, "min_range": F, "max_range": F,
     },
     "deals": {
-        "opportunity_id": S, "owner_id": S, "amount": MONEY, "created_date": D, "close_date": D,
+        "opportunity_id": S, "opportunity_name": S, "owner_id": S, "amount": MONEY, "created_date": D, "close_date": D,
         "is_closed": B, "is_won": B, "deal_status": S, "meddpicc_completeness": F,
         "has_champion": B, "has_economic_buyer": B, "sales_cycle_days": INT,
     },

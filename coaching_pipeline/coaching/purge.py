@@ -116,7 +116,7 @@ def warehouse_replay(con: duckdb.DuckDBPyConnection, cfg: CoachingSettings | Non
     )
     users = con.execute("select user_id, user_name, role, manager_id, slm_id from intermediate.int_users").pl()
     return rules.replay(state.read_assessments(con), users, attainment, cfg, decided=state.decided_events(con),
-                        calls=evidence.calls)
+                        calls=evidence.calls, deal_evidence=evidence)
 
 
 def _missing_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:

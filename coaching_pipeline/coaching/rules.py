@@ -41,8 +41,9 @@ import polars as pl
 
 from ..config import SKILLS, CoachingSettings, settings
 from ..fiscal import days_left, monday_of
-from . import examples, signal, wording
+from . import example_deals, examples, signal, wording
 from .components import OVERALL
+from .evidence import Evidence
 from .ids import escalation_id, flag_id
 from .persistence import PersistenceClock
 from .wording import NO_SLM_NOTE
@@ -73,6 +74,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "surfaced_on": pl.Date,
     "queued": pl.Boolean,
     "example_calls": pl.String,  # JSON: up to 3 calls showing the gap (examples.py)
+    "example_deals": pl.String,  # JSON: up to 3 deals showing the gap (example_deals.py)
 }
 
 HISTORY_SCHEMA: dict[str, pl.DataType] = {
@@ -154,13 +156,15 @@ def replay(
     cfg: CoachingSettings | None = None,
     decided: dict[str, str] | None = None,
     calls: pl.DataFrame | None = None,
+    deal_evidence: Evidence | None = None,
 ) -> Replay:
     """Fold all weekly assessments (rows of coaching.skill_assessment_log) in date order
     into coaching events, their weekly history and escalations (persistence, attainment,
     bottom quartile), with the process gaps and the focus-area budget of signal.py.
     `decided`: coaching_id -> approval_status of the events managers decided (the budget
     keeps what they agreed, and frees what they dismissed); `calls`: the Gong calls the
-    example calls are picked from (examples.py). Pure and order-independent."""
+    example calls are picked from (examples.py); `deal_evidence`: the deals, stage and
+    close-date history the example deals are (example_deals.py). Pure and order-independent."""
     cfg = cfg or settings().coaching
     hierarchy = _hierarchy(users)
     events: list[dict] = []
@@ -199,8 +203,10 @@ def replay(
     escalations = [without_slm_to_manager(e) for e in escalations]
     signal.apply_budget(events, history, decided, cfg)
     by_rep = examples.calls_by_rep(calls)
+    deals_of = example_deals.deals_by_rep(deal_evidence, cfg)
     for event in events:
         event["example_calls"] = examples.example_calls(event, by_rep.get(event["rep_id"]), cfg)
+        event["example_deals"] = example_deals.example_deals(event, deals_of.get(event["rep_id"]), cfg)
     return Replay(
         events=_frame(events, EVENT_SCHEMA, ["rep_id", "pattern_key", "opened_on"]),
         history=_frame(history, HISTORY_SCHEMA, ["coaching_id", "assessment_date"]),

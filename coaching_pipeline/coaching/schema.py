@@ -70,7 +70,8 @@ DDL = [
         benchmark_cohort varchar,
         surfaced_on date,                                 -- when it got a focus-area slot
         queued boolean,                                   -- open, waiting for a slot (signal.py)
-        example_calls varchar                             -- JSON, up to 3 calls showing the gap (examples.py)
+        example_calls varchar,                            -- JSON, up to 3 calls showing the gap (examples.py)
+        example_deals varchar                             -- JSON, up to 3 deals showing the gap (example_deals.py)
     )""",
     f"""create table if not exists {SCHEMA}.coaching_history (
         coaching_id varchar not null,
@@ -161,7 +162,8 @@ DERIVED_TABLES = ("process_gaps",)
 # Columns added to a table after its first release: a warehouse from before gets them once.
 ADDED_COLUMNS = {
     "coaching_log": (("sample_size", "integer"), ("benchmark_value", "double"), ("benchmark_cohort", "varchar"),
-                     ("surfaced_on", "date"), ("queued", "boolean"), ("example_calls", "varchar")),
+                     ("surfaced_on", "date"), ("queued", "boolean"), ("example_calls", "varchar"),
+                     ("example_deals", "varchar")),
 }
 # Copied from the decisions store at the start of each run (workbench/store/apply.py); not
 # coaching state a purge replays.

@@ -186,6 +186,10 @@ COLUMNS: dict[str, dict[str, str]] = {
                          "assessment that show the gap most (call_id, title, url, call_date, value of the weakest "
                          "component), worst first; [] when none has the metric; null when the weakest component is "
                          "not a per-call metric or the event is resolved.",
+        "example_deals": "JSON list of up to 3 of the seller's deals of the latest assessment's windows that show the "
+                         "gap (opportunity_id, opportunity_name, close_date, amount, detail), e.g. the lost deals "
+                         "behind a low win rate or the least complete open deals behind MEDDPICC completeness; [] "
+                         "when none does; null when the weakest component is not a deal one or the event is resolved.",
         "queued": "True: open but waiting for a free focus-area slot (the seller has 3 more severe or older ones); "
                   "shown to the manager as queued, not offered for a decision, still escalated. False otherwise.",
     },

@@ -11,6 +11,7 @@ their own, like `rep_digest(data, rep_id)`, from `read_month(con, month)`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ..coaching.components import BY_NAME, SKILL_LABELS
 from ..config import SKILLS, CoachingSettings, Settings
 from . import defaults, hygiene
 from .escalations import RULE_LABELS
-from .formatting import Month, day_text, deal_texts, money, num
+from .formatting import Month, day_text, deal_texts, money, num, safe_url
 from .month_data import MonthData, read_month
 from .rep_digest import SKILL_ROWS, RepDigest, rep_digest
 
@@ -99,9 +100,27 @@ def _pending(data: MonthData, manager_id: str) -> list[dict]:
     return [
         {**p, "rep_name": data.name(p["rep_id"]), "opened": day_text(p["opened_on"]),
          "skill": SKILL_LABELS.get(p["pattern_key"].split(":", 1)[-1], p["pattern_key"]),
-         "evidence": _evidence_text(p, data.cfg.coaching)}
+         "evidence": _evidence_text(p, data.cfg.coaching), "examples": examples_of(p)}
         for p in rows
     ]
+
+
+def examples_of(p: dict) -> list[dict]:
+    """Up to three example calls (with their Gong links) or deals of a recommendation, as the
+    coaching log recorded them (coaching/examples.py, example_deals.py)."""
+    out = []
+    for column, kind in (("example_calls", "call"), ("example_deals", "deal")):
+        try:
+            items = json.loads(p.get(column) or "[]")
+        except ValueError:
+            items = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            out.append({"title": item.get("title") or item.get("opportunity_name") or f"Unnamed {kind}",
+                        "url": safe_url(item.get("url")),
+                        "date": item.get("call_date") or item.get("close_date"), "detail": item.get("detail")})
+    return out[:3]
 
 
 def _evidence_text(p: dict, cfg: CoachingSettings) -> str | None:

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..safe_paths import safe_slug
 from . import defaults
+
+# A link the digests print: http(s) only, no spaces or quotes (anything else is shown as text).
+_URL_OK = re.compile(r"^https?://[^\s\"'<>]+$", re.I)
+
+
+def safe_url(url) -> str | None:
+    url = str(url or "")
+    return url if _URL_OK.match(url) else None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 
 from ..coaching.components import COMPONENTS, SKILL_LABELS, SKILL_ORDER
@@ -26,7 +25,7 @@ from ..coaching.scoring import band_score, may_be_strength
 from ..coaching.wording import format_target, format_value
 from ..config import Settings
 from . import defaults
-from .formatting import Month, Trend, day_text, deal_texts, money, num, pct, slug
+from .formatting import Month, Trend, day_text, deal_texts, money, num, pct, safe_url, slug
 from .month_data import MonthData
 
 SKILL_ROWS = SKILL_ORDER  # the six skills, then overall
@@ -235,9 +234,6 @@ def _focus_areas(data: MonthData, rep_id: str) -> tuple[list[dict], list[dict]]:
     return open_[: defaults.MAX_FOCUS_AREAS], resolved
 
 
-_URL_OK = re.compile(r"^https?://[^\s\"'<>]+$", re.I)
-
-
 def _call_score(call: dict, cfg: Settings) -> float | None:
     scores = []
     for column, target in (("talk_ratio", "talk_ratio"), ("questions_company_count", "questions_per_call"),
@@ -276,7 +272,7 @@ def _calls(data: MonthData, rep_id: str) -> dict:
             parts.append(f"{c['questions_company_count']:.0f} questions")
         if c.get("longest_monologue_s") is not None:
             parts.append(f"longest monologue {c['longest_monologue_s']:.0f} s")
-        return {"title": c.get("title") or "Untitled call", "url": url if _URL_OK.match(url) else None,
+        return {"title": c.get("title") or "Untitled call", "url": safe_url(url),
                 "date": day_text(c["call_date"]), "summary": ", ".join(parts)}
 
     scored = [(s, c) for c in calls if (s := _call_score(c, data.cfg)) is not None]

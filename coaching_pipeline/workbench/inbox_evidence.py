@@ -263,7 +263,8 @@ def _examples(raw, kind: str) -> list[dict] | None:
         day = item.get("call_date") or item.get("date") or item.get("close_date")
         out.append({"title": item.get("title") or item.get("opportunity_name") or item.get("name")
                     or ("Untitled call" if kind == "calls" else "Unnamed deal"),
-                    "url": url if _URL_OK.match(url) else None, "date": day})
+                    "url": url if _URL_OK.match(url) else None, "date": day,
+                    "detail": item.get("detail") if kind == "deals" else None})
         if len(out) == MAX_EXAMPLES:
             break
     return out
