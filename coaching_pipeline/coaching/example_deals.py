@@ -81,7 +81,7 @@ def _pick(component: str, closed: pl.DataFrame, open_: pl.DataFrame, last: dt.da
 
 def _detail(component: str, row: dict) -> str:
     if component == "meddpicc_completeness":
-        return f"MEDDPICC {round(row['meddpicc_completeness'] * 100)}% filled"
+        return f"MEDDPICC {int(row['meddpicc_completeness'] * 100 + 0.5)}% filled"  # half up, as analysts round
     if component == "champion_and_eb_rate":
         missing = [name for name, flag in (("champion", row["has_champion"]),
                                            ("economic buyer", row["has_economic_buyer"])) if flag is False]
