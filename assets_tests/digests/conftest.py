@@ -46,14 +46,15 @@ def sample(sample_built, tmp_path_factory):
 
     con = open_warehouse(warehouse)
     try:
-        # a rep with at least three events open at the end of October
+        # a rep with at least two events open (not queued) at the end of October: one approved, one dismissed
         rep_id, manager_id = con.execute("""
             select rep_id, any_value(manager_id) from coaching.coaching_log
-            where status = 'open' and opened_on <= date '2026-10-31'
-            group by rep_id having count(*) >= 3 order by rep_id limit 1""").fetchone()
+            where status = 'open' and not coalesce(queued, false) and opened_on <= date '2026-10-31'
+            group by rep_id having count(*) >= 2 order by rep_id limit 1""").fetchone()
         events = con.execute("""
             select coaching_id, recommended_action, pattern_detected from coaching.coaching_log
-            where rep_id = ? and status = 'open' order by weeks_flagged desc, coaching_id""", [rep_id]).fetchall()
+            where rep_id = ? and status = 'open' and not coalesce(queued, false)
+            order by weeks_flagged desc, coaching_id""", [rep_id]).fetchall()  # queued: not for a decision
         approved, dismissed = events[0], events[1]
         approvals.approve(con, approved[0], by=manager_id)
         approvals.dismiss(con, dismissed[0], by=manager_id, note="not a priority")
@@ -61,6 +62,12 @@ def sample(sample_built, tmp_path_factory):
             select rep_id, coaching_id, manager_id from coaching.coaching_log
             where status = 'open' and rep_id <> ? order by rep_id, coaching_id limit 1""", [rep_id]).fetchone()
         approvals.modify(con, other_event, by=other_manager, action=MODIFIED_ACTION)
+        # a rep of the same manager whose recommendation still waits for the manager's decision
+        pending_rep = con.execute("""
+            select rep_id from coaching.coaching_log
+            where manager_id = ? and status = 'open' and approval_status = 'pending_approval'
+              and not coalesce(queued, false) and opened_on <= date '2026-10-31'
+            order by rep_id limit 1""", [manager_id]).fetchone()[0]
         # CRM and call text holding markup
         # the rep's first next best action its digest shows (more than 90 days past due is hygiene)
         opp = con.execute("""select opportunity_id from marts.next_best_actions
@@ -91,7 +98,7 @@ def sample(sample_built, tmp_path_factory):
     return {
         "warehouse": warehouse, "root": root, "folder": folder, "metadata": metadata, "seconds": seconds,
         "rep_id": rep_id, "manager_id": manager_id, "approved": approved, "dismissed": dismissed,
-        "other_rep": other_rep, "sellers": sellers, "contacts": contacts,
+        "other_rep": other_rep, "pending_rep": pending_rep, "sellers": sellers, "contacts": contacts,
     }
 
 

@@ -50,7 +50,7 @@ def test_the_digests_link_to_the_workbench_when_its_address_is_set(sample, tmp_p
     # the CSS inliner adds a style attribute to each link
     assert re.search(f'<a href="{BASE}/inbox"[^>]*>Decide in your coaching inbox</a>', page)
     assert "coaching approvals approve ID" not in page
-    assert f'href="{BASE}/reps/{sample["rep_id"]}"' in page
+    assert f'href="{BASE}/reps/{sample["pending_rep"]}"' in page  # the waiting recommendation's rep
     md = document_text(folder / manager["path"].replace(".html", ".md"))
     assert f"Decide in your coaching inbox: <{BASE}/inbox>" in md
     rep = next(d for d in _documents(folder, "rep") if d["recipient_id"] == sample["rep_id"] and d["format"] == "html")

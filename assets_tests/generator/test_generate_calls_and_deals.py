@@ -131,17 +131,43 @@ def test_top_quartile_by_latent_skill_outperforms_the_rest(zone, calls_s):
     conv = calls.group_by("rep", "g").agg(pl.col("questions", "talk_ratio").mean()).group_by("g").agg(
         pl.col("questions", "talk_ratio").mean())
     conv = {r["g"]: r for r in conv.to_dicts()}
-    assert conv["top"]["questions"] > conv["rest"]["questions"] + 3
-    assert conv["top"]["talk_ratio"] < conv["rest"]["talk_ratio"] - 0.08
+    # the rest are competent on most skills, so the margin is smaller than a planted gap's
+    assert conv["top"]["questions"] > conv["rest"]["questions"] + 2
+    assert conv["top"]["talk_ratio"] < conv["rest"]["talk_ratio"] - 0.03
     opp = latest_opportunities(root).rename({"OwnerId": "rep"}).with_columns(g=group)
     closed = opp.filter(bool_true("IsClosed"))
     win = closed.group_by("rep", "g").agg(bool_true("IsWon").mean().alias("win")).group_by("g").agg(pl.col("win").mean())
     win = dict(zip(win["g"], win["win"]))
-    assert win["top"] > win["rest"] + 0.1
+    assert win["top"] > win["rest"] + 0.2
     ocr = read_csv(root / "crm/OpportunityContactRole.csv").group_by("OpportunityId").len()
     roles = opp.join(ocr, left_on="Id", right_on="OpportunityId").group_by("g").agg(pl.col("len").mean())
     roles = dict(zip(roles["g"], roles["len"]))
     assert roles["top"] >= 4 and roles["rest"] <= 2.2
+
+
+def test_a_planted_gap_shows_in_its_own_metric_only(zone, calls_s):
+    """A seller with a chronic discovery gap asks about half the questions of a seller without
+    one; a presentation gap talks far more; the truth file beside the zone says who."""
+    root, s = zone
+    truth_file = Path(s["ground_truth"])
+    assert truth_file.parent == root.parent and not truth_file.is_relative_to(root)
+    truth = json.loads(truth_file.read_text())
+
+    def reps(skill, kinds=None):
+        return [g["rep_id"] for g in truth["gaps"] if g["skill"] == skill and (kinds is None or g["kind"] in kinds)]
+
+    recent = calls_s.filter(pl.col("started").dt.date() >= AS_OF - dt.timedelta(days=30))
+    chronic = recent.filter(pl.col("rep").is_in(reps("discovery", ("chronic",))))["questions"].mean()
+    without = recent.filter(~pl.col("rep").is_in(reps("discovery")))["questions"].mean()
+    assert chronic < 7 and without > 10.5
+    talk_gap = calls_s.filter(pl.col("rep").is_in(reps("presentation")))["talk_ratio"].mean()
+    talk_rest = calls_s.filter(~pl.col("rep").is_in(reps("presentation")))["talk_ratio"].mean()
+    assert talk_gap > talk_rest + 0.08
+    # the org-wide MEDDPICC gap is a process gap of every role; nobody else's gap is
+    assert {(p["role"], p["skill"]) for p in truth["process_gaps"]} == {
+        (r, "qualification") for r in ("AE", "SDR", "AM", "CSM")}
+    thin = s["planted"]["thin_evidence"]
+    assert thin and all(not g["detectable"] for g in truth["gaps"] if g["rep_id"] in thin and g["skill"] == "discovery")
 
 
 def test_planted_escalation_patterns(zone, calls_s):
@@ -160,8 +186,8 @@ def test_planted_escalation_patterns(zone, calls_s):
     assert window_mean(p["collapse"], 12) > 11
     assert all(window_mean(p["collapse"], k) < 11 for k in range(0, 5))
     # (b) flagged at the first two backfilled weeks, then a >10% jump that stays below target
-    r12, r11, r10 = (window_mean(p["reset"], k) for k in (12, 11, 10))
-    assert r12 < 11 and abs(r11 / r12 - 1) < 0.1 and r10 / r11 > 1.1
+    r12, r11, r8 = (window_mean(p["reset"], k) for k in (12, 11, 8))
+    assert r12 < 11 and abs(r11 / r12 - 1) < 0.1 and r8 / r11 > 1.1
     assert all(window_mean(p["reset"], k) < 11 for k in range(0, 10))
     # (c) flagged a few weeks, then back above target
     assert window_mean(p["resolved"], 8) < 11 and window_mean(p["resolved"], 1) > 11
@@ -181,14 +207,17 @@ def test_planted_escalation_patterns(zone, calls_s):
     assert won["Amount"].cast(pl.Float64).sum() < 0.25 * float(quota[0, "QuotaAmount"])
 
 
-def test_sellers_have_external_calls_every_month(zone, calls_s):
+def test_sellers_have_external_calls_every_month_but_the_thin_evidence_ones(zone, calls_s):
     root, s = zone
     calls = calls_s
     for k in range(0, 90, 3):
         end = AS_OF - dt.timedelta(weeks=k)
         w = calls.filter((pl.col("started").dt.date() <= end) & (pl.col("started").dt.date() > end - dt.timedelta(days=30)))
-        counts = w.group_by("rep").len()
-        assert counts.height == len(s["sellers"]) and counts["len"].min() >= 3
+        counts = dict(w.group_by("rep").len().iter_rows())
+        thin = s["planted"]["thin_evidence"]
+        assert all(counts.get(rep, 0) >= 3 for rep in s["sellers"] if rep not in thin)
+        # the thin-evidence sellers stay below the 3 calls a conversation component needs
+        assert all(counts.get(rep, 0) < 3 for rep in thin)
 
 
 # --- stale pipeline -------------------------------------------------------------------------------

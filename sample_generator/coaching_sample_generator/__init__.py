@@ -46,8 +46,8 @@ Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales
 fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
 removed first so a smaller run never leaves stale pages behind.
 
-Modules: org (scales, users, roles, zones), skill (latent skill, behaviour parameters,
-planted reps, weekly conversation quality), accounts (accounts, contacts), deals
+Modules: org (scales, users, roles, zones), skill (latent skill, levels per skill and
+week with the planted gaps, behaviour parameters, planted reps), truth (the ground truth), accounts (accounts, contacts), deals
 (opportunities, history, contact roles, slippage, quotas, periods), currency (currencies, dated
 rates, exact conversion), activities (Tasks, Events, activity log, month by month), gong (the
 Gong pages and users) with gong_calls (which calls, per-call metrics), gong_records (call
@@ -92,23 +92,33 @@ some sellers without ManagerId (Gong managerId has it) or without Sales_Role__c 
 has it); a few Gong emails in different case; some deals soft-deleted.
 
 Planted signal (skill.py, deals.py, gong_calls.py, activities.py): each seller has a latent
-skill; the top 25% of each role (summary["sellers"][id]["top"]) multithread (4-6 contact roles vs 1-2),
-meet 3-7 days after creating a deal (vs 15-30), identify champion / economic buyer far more
-often, fill MEDDPICC and NextStep more, ask 11-14 questions per call (vs 4-7), talk ~45% (vs
-~61%), hold ~105 s longest monologues (vs ~190 s), wait 0.6-1.0 s (vs ~0.3 s), hit the "Next
-Steps" tracker more, log 15+ counted activities a business day (vs 6-9, with low days) and win
-~45-50% (vs ~20%), several above 100% of quota. Weeks below are counted back from the Monday of
-the week containing as_of (week 0); summary["planted"] names the reps:
-  improvers / decliners  conversation quality rises / falls week over week over weeks -16..0;
+skill; the top 25% of each role (summary["sellers"][id]["top"]) multithread (4-6 contact roles
+vs 1-2), meet 3-7 days after creating a deal (vs 15-30), log 15+ counted activities a business
+day (vs 6-9, with low days) and are strong on every skill. Every seller has a level per skill
+and week (org.q); the call metrics follow their skill's level (discovery: questions, customer
+story, patience; presentation: talk ratio, monologue; objection handling and closing: next
+steps; scorecard answers by their tag) and the deals the CRM skills' (qualification:
+champion, economic buyer, MEDDPICC, early disqualification; negotiation: late-stage wins,
+deal size; closing: win rate, close dates kept). The rest are competent except where a gap is
+planted: an org-wide MEDDPICC gap (qualification for the rest of every role: a process gap),
+one or two gaps per seller on the other skills, chronic, starting at a week, partly improving
+or recovering; sellers with thin evidence (one recorded call in five weeks). What was planted
+is written to the ground truth beside the landing zone (truth.py: <out>_ground_truth.json,
+never inside <out>), with the fate of every open deal after as_of, for `coaching eval`.
+Weeks below are counted back from the Monday of the week containing as_of (week 0);
+summary["planted"] names the reps:
+  improvers / decliners  discovery rises / falls week over week over weeks -16..0;
+  thin_evidence       a discovery gap behind fewer than 3 External calls in every 30 days;
+  struggling          an AE with chronic gaps on four skills (one more than the focus-area slots);
   (a) collapse        a top AE whose questions per call fall to ~5 from week -8 on (the 30-day
                       mean is below the 11 target at every weekly assessment of the last 5+ weeks);
-  (b) reset           an AE at ~5 questions until week -12, ~9 from week -11: with the default
-                      12-week backfill the pattern is flagged at the first two assessments, then
-                      the 30-day mean rises >10% (clock reset) and stays below target;
+  (b) reset           an AE at ~5 questions until week -12, ~7 from week -11: with the default
+                      12-week backfill the pattern is flagged at the first assessments, then
+                      the score rises >10% (clock reset) and stays below target;
   (c) resolved        a top AE at ~5 questions in weeks -11..-8, ~13 from week -7 (flagged a few
                       weeks, then back above target: resolved);
   (d) low_attainment  an AE whose deals closing in the current quarter are all lost (0%).
-Every seller has 3+ External calls in every 30 days.
+Every other seller has 3+ External calls in every 30 days.
 """
 
 from __future__ import annotations
@@ -120,7 +130,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import activities, crm, currency, gong, gong_calls, messiness
+from . import activities, crm, currency, gong, gong_calls, messiness, truth
 from .accounts import build_accounts
 from .common import ZONES, Calendar
 from .deals import build_deals, build_quotas
@@ -212,6 +222,8 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     messiness.write_late_activities(act["redeliver"], org, acc, cal, sink)
     gong_info = messiness.write_late_gong(gw, kept, seed, sink)
     step("late files")
+    truth_file = truth.truth_path(out)
+    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed))
     bar.close()
 
     sid = lambda s: str(org.s_id[s])  # noqa: E731
@@ -240,6 +252,7 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
         "suspicious": [dict(q) for q in SUSPICIOUS],
         "redelivery": {"opportunity": opp_info, "gong": gong_info},
         "planted": planted,
+        "ground_truth": str(truth_file),
         "sellers": sellers,
     }
 

@@ -3,9 +3,11 @@ MEDDPICC fields, and the quarterly quotas and fiscal periods (accounts and conta
 accounts.py).
 
 Every array is indexed by its own record number; deals are numbered in creation order.
-Behaviour follows the owner's latent skill (org.params): top sellers multithread (4-6
-contact roles vs 1-2), meet sooner (3-7 days vs 15-30), identify champion and economic buyer
-more often, fill MEDDPICC and NextStep more, slip less and win more (~45% vs ~20%).
+Behaviour follows the owner (org.params): top sellers multithread (4-6 contact roles vs
+1-2) and meet sooner (3-7 days vs 15-30); the owner's qualification level sets how often a
+champion and an economic buyer are identified, MEDDPICC is filled and a lost deal is
+disqualified early; negotiation sets late-stage losses and deal size; closing sets the win
+rate, close-date slips and NextStep (skill.crm_params).
 
 Money: every deal's value is planted in USD (Deals.amount, multiples of 100; the coaching
 patterns on deal size live there) and written in the owner's currency (Deals.currency):
@@ -173,7 +175,11 @@ def _opportunities(org: Org, acc: Accounts, cal: Calendar, rng: np.random.Genera
     zombie = (planned <= cut) & (u < 0.03)
     close_day = np.where(closed, cal.business_day(planned, lo=cday + 1, hi=cal.end_day),
                          np.minimum(planned, cal.end_day + 270))
-    won = closed & (rng.random(n) < P["p_win"][owner])
+    won = closed & (rng.random(n) < P["p_win"][owner] * P["neg_win_factor"][owner])
+    # a seller who qualifies well disqualifies a lost deal within its first weeks
+    early_dq = closed & ~won & (rng.random(n) < P["p_early_dq"][owner])
+    close_day = np.where(early_dq, cal.business_day(np.minimum(cday + rng.integers(8, 27, n), cal.end_day),
+                                                    lo=cday + 1, hi=cal.end_day), close_day)
     # (d) one AE far below 50% attainment in the current quarter: its closes there are lost
     q_now = cal.quarters[-1]
     d_rep = org.planted["low_attainment"]
@@ -189,10 +195,11 @@ def _opportunities(org: Org, acc: Accounts, cal: Calendar, rng: np.random.Genera
     close_ts = np.where(closed, np.maximum(close_ts, cts + 2 * DAY), -1)
     close_ts = np.where(closed, np.minimum(close_ts, cal.end_ts), -1)
 
-    lost_top = rng.choice(5, size=n, p=[0.35, 0.30, 0.20, 0.10, 0.05]) + 1
-    lost_rest = rng.choice(5, size=n, p=[0.10, 0.15, 0.25, 0.25, 0.25]) + 1
+    # a seller weak at negotiation loses deals late (Proposal or Negotiation reached)
+    late = rng.random(n) < P["p_late_loss"][owner]
+    lost_stage = np.where(late & ~early_dq, rng.integers(4, 6, n), rng.integers(1, 4, n))
     elapsed = np.minimum((cal.end_day - cday) / np.maximum(cycle, 1), 0.999)
-    stage = np.where(won, 5, np.where(closed, np.where(top, lost_top, lost_rest), 1 + (elapsed * 5).astype(np.int64)))
+    stage = np.where(won, 5, np.where(closed, lost_stage, 1 + (elapsed * 5).astype(np.int64)))
     stage = np.where(zombie, rng.integers(1, 4, n), stage).astype(np.int64)
 
     amt_median = np.array([AMOUNT_MEDIAN[r] for r in r_owner])

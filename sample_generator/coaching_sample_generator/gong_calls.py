@@ -4,8 +4,11 @@ Calls come from four sources: the first meeting of each deal (same time as its E
 follow-up meetings on the deal while it is worked, background External calls of each seller
 every week (prospecting, account calls; some are contact-fallback calls on an open deal
 without Opportunity context), and Internal calls. Every per-call metric is a noisy function
-of the seller's conversation quality that week (org.q), which carries the latent skill and
-the planted week-over-week trajectories.
+of the seller's level that week of the skill it shows (org.q: discovery -> questions, customer
+story, patience; presentation -> talk ratio, monologue, filler words; objection handling ->
+next steps on calls that met an objection; closing -> next steps on the other calls), which
+carries the planted gaps and trajectories. Of the thin-evidence sellers' External calls only
+the first of every five weeks is recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from .accounts import Accounts
 from .common import DAY, G_CALL, G_WORKSPACE, Calendar, gong_id, gong_ids, lerp, rng_for
 from .deals import Deals
 from .org import Org
+from .skill import CLOSING, DISCOVERY, OBJECTION, PRESENTATION, QUALIFICATION
 
 TRACKERS = ["Next Steps", "Pricing", "Competitors", "Objections", "Budget", "Timing", "Decision Process",
             "Filler Words", "Call Intro", "Demo"]
@@ -39,7 +43,7 @@ class Calls:
     scheduled: np.ndarray
     duration: np.ndarray
     external: np.ndarray
-    q: np.ndarray
+    q: np.ndarray  # (n, 6) the call's level per skill (skill.SKILLS)
     stats: np.ndarray  # (n, 5) floats
     stat_missing: np.ndarray  # (n,) -1 or the index of the missing stat
     questions: np.ndarray  # (n, 2)
@@ -124,35 +128,49 @@ def build_calls(org: Org, acc: Accounts, deals: Deals, cal: Calendar, seed: int)
     week = np.clip(cal.week_of(day), 0, W - 1)
     # the planted escalation reps get little per-call noise so their 30-day means follow the plan
     calm = np.isin(rep, [org.planted[k] for k in ("collapse", "reset", "resolved")])
-    q = np.clip(org.q[rep, week] + rng.normal(0, 0.05, n) * np.where(calm, 0.2, 1.0), 0.0, 1.0)
+    # a call's level per skill: the seller's level that week plus the call's own noise
+    q = np.clip(org.q[rep, week] + (rng.normal(0, 0.05, n) * np.where(calm, 0.2, 1.0))[:, None], 0.0, 1.0)
+    qd, qq, qp, qo, qc = (q[:, k] for k in (DISCOVERY, QUALIFICATION, PRESENTATION, OBJECTION, CLOSING))
     e = rng.normal(0, 1, (8, n)) * np.where(calm, 0.3, 1.0)
-    talk = np.clip(lerp(0.66, 0.42, q) + 0.04 * e[0], 0.2, 0.9)
-    mono = np.clip(lerp(225, 92, q) + 20 * e[1], 20, None)
+    talk = np.clip(lerp(0.66, 0.42, qp) + 0.04 * e[0], 0.2, 0.9)
+    mono = np.clip(lerp(225, 92, qp) + 20 * e[1], 20, None)
     mono = np.minimum(mono, duration * talk * 0.8)
-    story = np.clip(lerp(35, 100, q) + 12 * e[2], 5, None)
-    inter = np.clip(lerp(4.0, 8.5, q) + 0.6 * e[3], 0, 10)
-    patience = np.clip(lerp(0.25, 0.98, q ** 1.5) + 0.07 * e[4], 0.05, None)
+    story = np.clip(lerp(35, 100, qd) + 12 * e[2], 5, None)
+    inter = np.clip(lerp(4.0, 8.5, q.mean(1)) + 0.6 * e[3], 0, 10)
+    patience = np.clip(lerp(0.25, 0.98, qd ** 1.5) + 0.07 * e[4], 0.05, None)
     stats = np.stack([np.round(talk, 2), np.round(mono), np.round(story), np.round(inter, 2), np.round(patience, 2)], 1)
     stat_missing = np.where(rng.random(n) < 0.015, rng.integers(0, 5, n), -1)
-    company_q = np.clip(np.round(lerp(4.5, 13.5, q) + 1.4 * e[5]), 0, None)
-    questions = np.stack([company_q, rng.poisson(lerp(3.0, 7.0, q))], 1).astype(np.int64)
+    company_q = np.clip(np.round(lerp(4.5, 13.5, qd) + 1.4 * e[5]), 0, None)
+    questions = np.stack([company_q, rng.poisson(lerp(3.0, 7.0, qd))], 1).astype(np.int64)
     questions_missing = rng.random(n) < 0.005
     tr = np.zeros((n, len(TRACKERS)), np.int64)
-    tr[:, T_NEXT] = rng.poisson(lerp(0.4, 2.2, q))
+    tr[:, T_OBJ] = rng.poisson(0.7, n)
+    # a call that met an objection reaches a next step as the seller handles objections;
+    # any other call as the seller closes
+    tr[:, T_NEXT] = rng.poisson(lerp(0.2, 2.4, np.where(tr[:, T_OBJ] > 0, qo, qc)))
     tr[:, T_PRICING] = rng.poisson(np.where(kind == KIND_FOLLOW, 1.2, 0.5))
     tr[:, T_COMP] = rng.poisson(0.35, n)
-    tr[:, T_OBJ] = rng.poisson(0.7, n)
-    tr[:, T_BUDGET] = rng.poisson(lerp(0.3, 0.9, q))
+    tr[:, T_BUDGET] = rng.poisson(lerp(0.3, 0.9, qq))
     tr[:, T_TIMING] = rng.poisson(0.6, n)
-    tr[:, T_DP] = rng.poisson(lerp(0.2, 1.0, q))
-    tr[:, T_FILLER] = rng.poisson(lerp(110, 35, q) * duration / 2400.0)
+    tr[:, T_DP] = rng.poisson(lerp(0.2, 1.0, qq))
+    tr[:, T_FILLER] = rng.poisson(lerp(110, 35, qp) * duration / 2400.0)
     tr[:, T_INTRO] = rng.poisson(0.9, n)
     tr[:, T_DEMO] = rng.poisson(0.2, n)
     internal = ~external
     tr[internal] = 0
     tr[internal, T_FILLER] = rng.poisson(20, int(internal.sum()))
 
-    order = np.lexsort((rep, kind, started))
+    # thin evidence: of these sellers' External calls only the first of every 5 weeks is
+    # recorded, so any 30 days hold at most 2 (fewer than a conversation component needs)
+    thin = np.isin(rep, org.planted["thin_evidence"]) & external
+    block = rep.astype(np.int64) * (1 << 20) + week // 5
+    first_of_block = np.zeros(n, bool)
+    by_time = np.flatnonzero(thin)[np.argsort(started[thin], kind="stable")]
+    _, first = np.unique(block[by_time], return_index=True)
+    first_of_block[by_time[first]] = True
+    keep = ~thin | first_of_block
+    order = np.flatnonzero(keep)[np.lexsort((rep[keep], kind[keep], started[keep]))]
+    n = len(order)
     fields = dict(kind=kind, rep=rep, deal=deal, ctx_opp=ctx_opp, account=account, ext_contacts_deal=ext_deal,
                   started=started, scheduled=scheduled, duration=duration, external=external, q=q, stats=stats,
                   stat_missing=stat_missing, questions=questions, questions_missing=questions_missing, trackers=tr)

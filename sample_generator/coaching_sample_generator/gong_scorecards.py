@@ -1,6 +1,7 @@
 """Gong scorecards: the scorecard settings (GET /v2/settings/scorecards) and the answered
-scorecards of reviewed calls (POST /v2/stats/activity/scorecards), scored from the call's
-conversation quality. The reviewTime and callStartTime carry the rep's offset of that day;
+scorecards of reviewed calls (POST /v2/stats/activity/scorecards), each answer scored from
+the call's level of the skill its tag names (Discovery, Presentation/Demo, Objections,
+Closing; the overall question from the mean level). The reviewTime and callStartTime carry the rep's offset of that day;
 each answered scorecard depends only on (seed, call)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from .common import G_ANSWERED, G_QUESTION, G_REVISION, G_SCORECARD, Calendar, g
 from .gong_calls import WORKSPACE_ID
 from .gong_records import CallRecords
 from .org import Org
+from .skill import CLOSING, DISCOVERY, OBJECTION, PRESENTATION
 
 SCORECARDS = [
     ("Account Executive Call Scorecard", [
@@ -32,6 +34,13 @@ SCORECARDS = [
     ]),
 ]
 _J = json.dumps
+# The skill a question's tag (its text up to ':') shows, as the product's settings tag them.
+_TAG_SKILL = {"Discovery": DISCOVERY, "Presentation": PRESENTATION, "Demo": PRESENTATION,
+              "Objections": OBJECTION, "Closing": CLOSING}
+
+
+def _skill_of(question_text: str) -> int:
+    return _TAG_SKILL[question_text.split(":", 1)[0]]
 
 
 def scorecard_defs(org: Org, cal: Calendar) -> list[dict]:
@@ -65,7 +74,7 @@ def answered_json(rec: CallRecords, defs: list[dict], i: int, seq: int, as_numbe
     c, org = rec.calls, rec.org
     s = int(c.rep[i])
     sc = defs[1 if org.s_role[s] == "SDR" else 0]
-    q = float(c.q[i])
+    levels = c.q[i]
     answers = []
     for qd in sc["questions"]:
         lo, hi = qd["minRange"], qd["maxRange"]
@@ -79,7 +88,8 @@ def answered_json(rec: CallRecords, defs: list[dict], i: int, seq: int, as_numbe
         if rng.random() < 0.04 and not qd["isOverall"]:
             answers.append(head + '"score":null,"answerText":null,"notApplicable":true,"selectedOptions":null}')
             continue
-        level = min(1.0, max(0.0, 0.1 + 0.85 * q + rng.gauss(0, 0.1)))
+        q = float(levels[_skill_of(qd["questionText"])] if not qd["isOverall"] else levels.mean())
+        level = min(1.0, max(0.0, 0.25 + 0.8 * q + rng.gauss(0, 0.1)))
         score = int(round(lo + (hi - lo) * level))
         text = ('"Strong call, clear next step."' if level > 0.7 else
                 '"Talked too much, few questions."' if level < 0.4 else "null")

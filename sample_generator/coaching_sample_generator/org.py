@@ -24,7 +24,7 @@ import numpy as np
 
 from . import currency
 from .common import DAY, G_USER, ZONE_INDEX, Calendar, gong_ids, rng_for, sf_ids
-from .skill import planted_reps, quality_matrix, skill_and_params
+from .skill import crm_params, planted_reps, quality_matrix, skill_and_params
 
 VENDOR_DOMAIN = "vendorco.example"
 ROLES = ("AE", "SDR", "AM", "CSM")
@@ -131,7 +131,8 @@ class Org:
     s_skill: np.ndarray  # latent skill 0-1
     s_top: np.ndarray  # top ~25% of the role by skill
     params: dict  # behaviour parameters per seller (arrays)
-    q: np.ndarray  # conversation quality per seller x week (0-1)
+    q: np.ndarray  # skill level per seller x week x skill (0-1; skill.SKILLS)
+    gap_plan: list  # (seller, skill, kind) of the planted gaps (skill.py)
     planted: dict  # planted reps (seller indexes)
     teams: list[dict] = field(default_factory=list)
     se_users: list[int] = field(default_factory=list)  # solutions engineers (index into users)
@@ -161,7 +162,9 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
     gong_users = _gong_users(users, s_user, no_mgr, integ, rng)
     skill, top, P = skill_and_params(s_role, ROLES, rng)
     planted = planted_reps(s_role, top)
-    q = quality_matrix(P["q_base"], planted, cal, rng)
+    q, gap_plan = quality_matrix(top, planted, s_role, cal, seed, rng)
+    # the deals follow each seller's typical level of the CRM skills over the span
+    P.update(crm_params(q.mean(axis=1)))
     s_currency, s_quota_local = _zones_and_currencies(users, s_user, s_team, rng)
     n = len(s_user)
     s_id = np.array([users[u]["id"] for u in s_user])
@@ -175,7 +178,7 @@ def build_org(spec: ScaleSpec, cal: Calendar, seed: int) -> Org:
         s_gong=np.array([users[u]["gong_id"] for u in s_user], np.int64),
         s_manager_user=np.array([users[u]["manager"] for u in s_user]),
         s_tool=np.array([teams[t]["tool"] for t in s_team]),
-        s_skill=skill, s_top=top, params=P, q=q, planted=planted, teams=teams, se_users=se_users,
+        s_skill=skill, s_top=top, params=P, q=q, gap_plan=gap_plan, planted=planted, teams=teams, se_users=se_users,
         s_currency=s_currency, s_quota_local=s_quota_local, fx=currency.build_fx(cal, seed),
     )
 
