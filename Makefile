@@ -10,7 +10,7 @@ DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DAGSTER_HOME
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup run test test-deps dev serve lint bench docs clean
+.PHONY: setup run test test-deps dev serve lint bench eval docs clean
 
 # The sample generator is its own package (sample_generator/), installed beside the product.
 $(INSTALLED): pyproject.toml sample_generator/pyproject.toml
@@ -67,6 +67,22 @@ docs: setup
 # their DuckDB floors; landing zone cached in data/bench/, results in bench/results/$(SCALE).json.
 bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)
+
+# The coaching signal against the generator's ground truth at S and M (coaching contract,
+# "Signal a manager can act on"): a fresh landing zone and warehouse per scale in data/eval/,
+# as of a fixed date so the figures are reproducible; exit code 1 when a target is missed.
+EVAL_SCALES ?= S M
+EVAL_AS_OF ?= 2026-11-13
+eval: setup
+	@status=0; for scale in $(EVAL_SCALES); do \
+		dir=data/eval/$$scale; rm -rf $$dir; mkdir -p $$dir; \
+		echo "== scale $$scale: generate, coaching run (log: $$dir/run.log), eval"; \
+		$(BIN)/coaching generate --out $$dir/landing --scale $$scale --as-of $(EVAL_AS_OF) >/dev/null || exit 1; \
+		$(BIN)/coaching run --landing $$dir/landing --warehouse $$dir/warehouse/warehouse.duckdb \
+			--output $$dir/output --as-of $(EVAL_AS_OF) >$$dir/run.log 2>&1 || { tail -20 $$dir/run.log; exit 1; }; \
+		$(BIN)/coaching eval --landing $$dir/landing --warehouse $$dir/warehouse/warehouse.duckdb \
+			--json $$dir/eval.json || status=1; \
+	done; exit $$status
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check coaching_pipeline sample_generator assets_tests

@@ -15,6 +15,10 @@ process with the resident memory of its process tree sampled:
   incremental        one more day of extracts dropped in (bench/delta.py), the whole nightly
                      job again, as of the next day
 
+and, after the coaching stage, the coaching signal against the generator's ground truth
+(`coaching eval`: precision and recall of events and escalations, deal health AUC, budget;
+target signal_targets),
+
 and the two floors (bench/floors.py). Results: bench/results/<scale>.json and a table.
 Data: data/bench/landing/<scale> (reused while scale, seed, as_of and the generator's code
 are unchanged) and data/bench/work/<scale> (rebuilt by every run).
@@ -35,6 +39,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from coaching_pipeline.coaching.eval_report import report, run_eval
 from coaching_pipeline.resources.dbt import parse_project
 
 from .delta import make_delta
@@ -239,6 +244,7 @@ def main(argv=None) -> int:
         ok = stage("flags_publish", "daily flags + publish (rest of the nightly job)", ["flags_publish"]).returncode == 0
     if ok:
         ok = stage("coaching", "coaching (weekly partitions)", ["coaching"]).returncode == 0
+    signal = signal_figures(source, warehouse, echo) if ok else None
     month = _month_before(as_of)
     if ok:
         ok = stage("digests", f"digests ({month:%Y-%m})", ["digests", "--month", month.isoformat()]).returncode == 0
@@ -254,7 +260,7 @@ def main(argv=None) -> int:
         stage("nightly", f"incremental nightly run (as of {delta['day']})", ["nightly"],
               {**env, "COACHING_AS_OF": delta["day"]})
 
-    results = summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month)
+    results = summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month, signal)
     if resumed:
         results["resumed_stages"] = resumed
         results["notes"].append("resumed_stages: taken from an earlier run of the same work folder (--resume), "
@@ -269,6 +275,21 @@ def main(argv=None) -> int:
     echo(table(results))
     echo(f"\nResults: {out}  (bench {results['bench_seconds']:.0f}s; data in {args.root})")
     return 0 if results["all_passed"] else 1
+
+
+def signal_figures(landing: Path, warehouse: Path, echo) -> dict | None:
+    """`coaching eval` on the bench warehouse after the coaching stage (no writer runs then):
+    precision and recall against the ground truth beside the cached landing zone."""
+    from coaching_pipeline.config import settings
+
+    try:
+        figures = run_eval(landing, warehouse, settings().coaching)
+    except (OSError, ValueError) as exc:  # a landing zone given with --landing may have no truth
+        echo(f"- coaching signal: not evaluated ({exc})")
+        return None
+    for line in report(figures):
+        echo(f"  {line}")
+    return figures
 
 
 def _stage_entry(run: StageRun | None) -> dict | None:
@@ -296,7 +317,7 @@ def _stage_entry(run: StageRun | None) -> dict | None:
     return entry
 
 
-def summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month) -> dict:
+def summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month, signal=None) -> dict:
     stages = {
         "ingestion": _stage_entry(runs.get("ingest")),
         "dbt_build": _stage_entry(runs.get("dbt")),
@@ -344,10 +365,15 @@ def summarize(scale, as_of, when, runs, load, landing_info, setup, delta, month)
             else ratios[name]
         checks[name] = {"target": f"< {limit}" if below else f"<= {limit}", "value": value,
                         "pass": value is not None and (value < limit if below else value <= limit)}
+    # the coaching signal against the generator's ground truth (coaching contract's targets)
+    checks["signal_targets"] = {"target": "coaching contract", "value": "met" if signal and not signal["misses"]
+                                else "; ".join(signal["misses"]) if signal else None,
+                                "pass": bool(signal) and not signal["misses"]}
     return {
         "scale": scale,
         "as_of": as_of.isoformat(),
         "date": when.isoformat(timespec="seconds"),
+        "signal": signal,
         "machine": machine(),
         "landing": landing_info,
         "setup": setup,
@@ -427,6 +453,8 @@ def table(results: dict) -> str:
     lines.append(f"full nightly (first run: ingestion + dbt build + flags/publish) = {results['full_nightly_s']} s, "
                  "the incremental run's denominator")
     lines += workbench_table(results.get("workbench") or {})
+    if results.get("signal"):
+        lines += report(results["signal"])
     lines.append("targets:")
     for name, c in results["targets"].items():
         lines.append(f"  {name:<22}{str(c['value']):>10}  {c['target']:<22}{'PASS' if c['pass'] else 'FAIL'}")

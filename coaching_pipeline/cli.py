@@ -232,6 +232,32 @@ def send(month, dry_run, output):
 # --- end of digest delivery ------------------------------------------------------------------
 
 
+@main.command("eval")
+@click.option("--landing", help="Landing zone written by `coaching generate`; its ground truth is beside it "
+                                "[env COACHING_LANDING_DIR; default data/landing].")
+@click.option("--warehouse", help="Warehouse file; the signal is read from the analytics file published beside it "
+                                  "[env COACHING_WAREHOUSE].")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures to this JSON file.")
+def eval_(landing, warehouse, json_out):
+    """Precision and recall of the coaching signal against the generator's ground truth
+    (coaching contract, "Signal a manager can act on"). Exit code 1 when a target is missed."""
+    import json
+
+    from .coaching.eval_report import NoTruth, report, run_eval
+    from .config import settings
+    paths = resolve_paths(landing, warehouse)
+    try:
+        figures = run_eval(paths.landing, paths.published, settings().coaching)
+    except (NoTruth, FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report(figures):
+        click.echo(line)
+    if json_out:
+        json_out.write_text(json.dumps(figures, indent=1, default=str) + "\n")
+    sys.exit(1 if figures["misses"] else 0)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
