@@ -4,6 +4,7 @@ with the ops schema (admin_org.py): what an admin sees, and everyone else refuse
 
 import datetime as dt
 
+import duckdb
 import pytest
 import requests
 from markupsafe import escape
@@ -108,6 +109,21 @@ def test_the_overview_of_the_published_file(tmp_path):
     assert data["has_ops"] and data["store"] == {"configured": False}
 
 
+def test_the_latest_weeks_process_gaps(tmp_path):
+    published = build_published(tmp_path / "analytics.duckdb")
+    con = duckdb.connect(str(published))
+    con.execute("""create table coaching.process_gaps as select * from (values
+        ('AE', 'qualification', date '2026-11-02', 18, 13, 35.0, 'meddpicc_completeness'),
+        ('AE', 'qualification', date '2026-11-09', 18, 12, 37.5, 'meddpicc_completeness'),
+        ('AM', 'qualification', date '2026-11-09', 7, 5, 30.0, 'champion_and_eb_rate'))
+        t(role, skill, assessment_date, scored_sellers, sellers_with_gap, median_score, common_weakest_component)""")
+    con.close()
+    with PublishedFile(published).cursor() as cur:
+        gaps = aq.overview(cur, None, NOW)["process_gaps"]
+    assert [(g["role"], g["assessment_date"], g["sellers_with_gap"], g["scored_sellers"]) for g in gaps] == [
+        ("AE", dt.date(2026, 11, 9), 12, 18), ("AM", dt.date(2026, 11, 9), 5, 7)]
+
+
 def test_a_publication_without_ops_shows_what_it_has(tmp_path):
     published = without_ops(build_published(tmp_path / "analytics.duckdb"))
     with PublishedFile(published).cursor() as cur:
@@ -140,7 +156,8 @@ def test_the_admin_sees_publication_loads_quarantine_and_the_store(admin_server,
     for text in ('href="/static/admin.css"', f'href="http://dagster.example:3000/runs/{RUN_ID}"', "13 Nov 2026",
                  "3 files between", "1 rejected", escape(BROKEN_REASON), "2 attempts", "Amount: must be &gt;= 0", "4, 9",
                  'class="source-gong"><td>gong</td><td class="wrap">gong/calls_0001.json</td>',
-                 "Refused requests in the last 7 days: 2", "dashboard page", "ops.quarantine_summary"):
+                 "Refused requests in the last 7 days: 2", "dashboard page", "ops.quarantine_summary",
+                 "<h2>Process gaps</h2>", "None in the latest assessment."):
         assert text in page.text, text
     assert page.text.count('<span class="band red">stale</span>') == 1  # gong only
     api = s.get(admin_server.url + "/api/admin").json()

@@ -65,6 +65,18 @@ def quarantine(cur) -> list[dict] | None:
                      "from ops.quarantine_summary order by file, rows desc, reason")
 
 
+def process_gaps(cur) -> list[dict]:
+    """The latest week's process gaps (coaching.process_gaps: a skill most of a role cohort
+    lacks, reported once instead of an event per seller), by role and skill."""
+    if not has_table(cur, "coaching", "process_gaps"):
+        return []
+    return rows(cur, """select role, skill, assessment_date, scored_sellers, sellers_with_gap, median_score,
+                              common_weakest_component
+                       from coaching.process_gaps
+                       where assessment_date = (select max(assessment_date) from coaching.process_gaps)
+                       order by role, skill""")
+
+
 def latest_load(files: list[dict], gap: dt.timedelta = LOAD_GAP) -> list[dict]:
     """The files of the newest load: back from the newest loaded_at to the first gap > `gap`.
     `files` in loaded_at order (as loaded_files returns them)."""
@@ -181,6 +193,7 @@ def overview(cur, store, now: dt.datetime, url: str | None = None) -> dict:
         "latest_load": {**load_summary(batch), "files_list": batch},
         "rejected": rejected(files or []),
         "quarantine": quarantine(cur) or [],
+        "process_gaps": process_gaps(cur),
         "sources": stale_sources(files or [], now),
         "stale_after_days": STALE_AFTER.days,
         "store": store_state(store, now),
