@@ -132,6 +132,21 @@ def test_a_rep_sees_approved_and_modified_recommendations_never_dismissed_ones(s
     assert pending and not any(p in text for p in pending)
 
 
+def test_the_waiting_list_in_markdown_is_one_item_per_recommendation_with_its_examples(sample):
+    folder = sample["folder"]
+    examples = []
+    for entry in manifest(folder)["documents"]:
+        if entry["role"] != "manager" or not entry["path"].endswith(".md"):
+            continue
+        section = document_text(folder / entry["path"]).split("## Recommendations waiting for your approval")[1]
+        section = section.split("\n## ")[0]
+        listed = [t for t in MarkdownIt("commonmark").parse(section) if t.type == "list_item_open"]
+        # each recommendation (its id in backticks) is an item of its own, its examples inside it
+        assert len(listed) == section.count("(`C"), entry["path"]
+        examples += re.findall(r"Examples: (.*)", section)
+    assert any(re.search(r"\[[^\]]+\]\(<https://app\.gong\.io/call\?id=\d+>\)", e) for e in examples)
+
+
 def test_no_rep_digest_mentions_another_rep(sample):
     folder, sellers = sample["folder"], sample["sellers"]
     reps = [d for d in manifest(folder)["documents"] if d["role"] == "rep"]
