@@ -122,6 +122,9 @@ def test_the_latest_weeks_process_gaps(tmp_path):
         gaps = aq.overview(cur, None, NOW)["process_gaps"]
     assert [(g["role"], g["assessment_date"], g["sellers_with_gap"], g["scored_sellers"]) for g in gaps] == [
         ("AE", dt.date(2026, 11, 9), 12, 18), ("AM", dt.date(2026, 11, 9), 5, 7)]
+    assert [(g["skill_label"], g["component_label"]) for g in gaps] == [
+        ("Qualification", "MEDDPICC completeness of open deals"),
+        ("Qualification", "champion and economic-buyer identification")]
 
 
 def test_a_publication_without_ops_shows_what_it_has(tmp_path):

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import func, select
 
+from ..coaching.components import BY_NAME, SKILL_LABELS
 from .published import has_table, rows
 from .store.models import AuditEntry, Decision, EscalationRequest
 
@@ -70,11 +71,16 @@ def process_gaps(cur) -> list[dict]:
     lacks, reported once instead of an event per seller), by role and skill."""
     if not has_table(cur, "coaching", "process_gaps"):
         return []
-    return rows(cur, """select role, skill, assessment_date, scored_sellers, sellers_with_gap, median_score,
-                              common_weakest_component
-                       from coaching.process_gaps
-                       where assessment_date = (select max(assessment_date) from coaching.process_gaps)
-                       order by role, skill""")
+    gaps = rows(cur, """select role, skill, assessment_date, scored_sellers, sellers_with_gap, median_score,
+                               common_weakest_component
+                        from coaching.process_gaps
+                        where assessment_date = (select max(assessment_date) from coaching.process_gaps)
+                        order by role, skill""")
+    for gap in gaps:  # in the words of the coaching texts, as the SLM notice says it
+        known = BY_NAME.get(gap["common_weakest_component"] or "")
+        gap["component_label"] = known.label if known else gap["common_weakest_component"]
+        gap["skill_label"] = SKILL_LABELS.get(gap["skill"], gap["skill"])
+    return gaps
 
 
 def latest_load(files: list[dict], gap: dt.timedelta = LOAD_GAP) -> list[dict]:
