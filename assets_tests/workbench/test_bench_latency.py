@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from bench.__main__ import summarize, table
+from bench.__main__ import summarize
+from bench.report import table
 from bench.procs import StageRun
 from bench.workbench_latency import latency_summary, page_status, percentile, slowest_p95
 
@@ -55,3 +56,16 @@ def test_the_p95_target_is_the_slowest_measured_page(p95, passed):
     assert f"  dashboard  ok       200: 200          20.0{p95:>8.1f}   300.0  /reps/r1\n" in text
     assert "  team       missing  404: 200             -       -       -  /team\n" in text
     assert "reads while publishing (2 publications): 100 requests, HTTP 200: 100, max 400.0 ms\n" in text
+
+
+def test_the_bench_records_the_signal_and_fails_on_a_missed_target():
+    args = ("M", dt.date(2026, 11, 13), dt.datetime(2026, 11, 14, tzinfo=dt.UTC), {}, {}, {}, {}, {},
+            dt.date(2026, 10, 1))
+    assert summarize(*args)["targets"]["signal_targets"] == {"target": "coaching contract", "value": None,
+                                                             "pass": False}  # not evaluated
+    missed = {"misses": ["event recall 0.7 (target >= 0.8)"]}
+    results = summarize(*args, missed)
+    assert results["signal"] is missed
+    assert results["targets"]["signal_targets"] == {"target": "coaching contract",
+                                                    "value": "event recall 0.7 (target >= 0.8)", "pass": False}
+    assert summarize(*args, {"misses": []})["targets"]["signal_targets"]["pass"]

@@ -78,13 +78,13 @@ def run_eval(landing: Path, published: Path, cfg: CoachingSettings) -> dict:
     return evaluate(load_truth(truth_path(landing)), read_signal(published, cfg))
 
 
-def _pct(x: float | None) -> str:
+def _two_places(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
 
 def _line(name: str, s: dict) -> str:
-    return (f"  {name:<22} {s['right']:>5}/{s['made']:<5} precision {_pct(s['precision']):>5}   "
-            f"{s['found']:>5}/{s['expected']:<5} recall {_pct(s['recall']):>5}")
+    return (f"  {name:<22} {s['right']:>5}/{s['made']:<5} precision {_two_places(s['precision']):>5}   "
+            f"{s['found']:>5}/{s['expected']:<5} recall {_two_places(s['recall']):>5}")
 
 
 def report(figures: dict) -> list[str]:
@@ -98,7 +98,7 @@ def report(figures: dict) -> list[str]:
     lines += [_line(rule, s) for rule, s in esc["per_rule"].items()]
     lines += [f"Process gaps: planted {', '.join(pg['planted']) or 'none'}; reported {', '.join(pg['reported']) or 'none'}",
               _line("process gaps", pg),
-              f"Deal health: ROC AUC {_pct(dh['auc'])} over {dh['scored']} open deals at as_of "
+              f"Deal health: ROC AUC {_two_places(dh['auc'])} over {dh['scored']} open deals at as_of "
               f"({dh['lost']} lost after it, {dh['won']} won; target >= {TARGETS['deal_auc']})",
               f"Budget: {b['recommendations_per_manager_week']} new recommendations per manager-week "
               f"(max {b['recommendations_per_manager_week_max']}; target <= {TARGETS['recommendations_per_manager_week']:g}), "
