@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from bench.__main__ import summarize
-from bench.report import table
 from bench.procs import StageRun
+from bench.report import table
 from bench.workbench_latency import latency_summary, page_status, percentile, slowest_p95
 
 
