@@ -278,32 +278,33 @@ select
     top_daily_30d,
     primary_coaching_need,
     -- One sentence naming the rep's value and the top group's value (rates as whole
-    -- percents, counts and days with one decimal).
+    -- percents, counts and days with one decimal; macros/number_text.sql says why they round
+    -- twice).
     case primary_coaching_need
         when 'multithreading' then
             'Engage more people on each deal: your closed deals averaged '
-            || printf('%.1f', need_rep_value) || ' stakeholders vs ' || printf('%.1f', need_top_value)
+            || {{ one_decimal('need_rep_value') }} || ' stakeholders vs ' || {{ one_decimal('need_top_value') }}
             || ' for the Top 25% of ' || role || 's.'
         when 'speed_to_meeting' then
-            'Book the first meeting sooner: your deals took ' || printf('%.1f', need_rep_value)
-            || ' days from creation to the first meeting vs ' || printf('%.1f', need_top_value)
+            'Book the first meeting sooner: your deals took ' || {{ one_decimal('need_rep_value') }}
+            || ' days from creation to the first meeting vs ' || {{ one_decimal('need_top_value') }}
             || ' days for the Top 25% of ' || role || 's.'
         when 'champion_identification' then
-            'Identify a champion on more deals: ' || cast(round(need_rep_value * 100) as integer)
-            || '% of your closed deals had one vs ' || cast(round(need_top_value * 100) as integer)
+            'Identify a champion on more deals: ' || {{ whole_percent('need_rep_value') }}
+            || '% of your closed deals had one vs ' || {{ whole_percent('need_top_value') }}
             || '% for the Top 25% of ' || role || 's.'
         when 'economic_buyer_access' then
-            'Get to the economic buyer on more deals: ' || cast(round(need_rep_value * 100) as integer)
-            || '% of your closed deals had one identified vs ' || cast(round(need_top_value * 100) as integer)
+            'Get to the economic buyer on more deals: ' || {{ whole_percent('need_rep_value') }}
+            || '% of your closed deals had one identified vs ' || {{ whole_percent('need_top_value') }}
             || '% for the Top 25% of ' || role || 's.'
         when 'win_rate' then
             'Qualify harder and focus on winnable deals: your win rate was '
-            || cast(round(need_rep_value * 100) as integer) || '% vs '
-            || cast(round(need_top_value * 100) as integer) || '% for the Top 25% of ' || role || 's.'
+            || {{ whole_percent('need_rep_value') }} || '% vs '
+            || {{ whole_percent('need_top_value') }} || '% for the Top 25% of ' || role || 's.'
         when 'activity_volume' then
-            'Raise your daily activity: you averaged ' || printf('%.1f', need_rep_value)
+            'Raise your daily activity: you averaged ' || {{ one_decimal('need_rep_value') }}
             || ' calls, emails, meetings and demos per business day over the last {{ window_days }} days vs '
-            || printf('%.1f', need_top_value) || ' for the Top 25% of ' || role || 's.'
+            || {{ one_decimal('need_top_value') }} || ' for the Top 25% of ' || role || 's.'
     end as recommended_action
 from final
 cross join {{ ref('int_corporate_currency') }} as corporate
