@@ -223,6 +223,9 @@ class CoachingSettings(_Strict):
     min_closed_deals: int = Field(ge=1)
     min_open_deals: int = Field(ge=1)
     skill_weights: dict[str, float]
+    # role -> component -> weight inside its skill's mean (roles contract, "skill gaps" row);
+    # a component not named weighs 1
+    role_component_weights: dict[str, dict[str, float]] = Field(default_factory=dict)
     targets: dict[str, TargetBand]
     early_disqualification_days: int = Field(ge=0)
     late_stage_probability: float = Field(ge=0, le=100)
@@ -249,6 +252,22 @@ class CoachingSettings(_Strict):
     def _six_skills(cls, value: dict[str, float]) -> dict[str, float]:
         if set(value) != set(SKILLS):
             raise ValueError(f"skill_weights must name exactly {SKILLS}")
+        return value
+
+    @field_validator("role_component_weights")
+    @classmethod
+    def _known_roles_and_components(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        from .coaching.components import BY_NAME  # the catalogue imports this module
+
+        for role, weights in value.items():
+            if role not in SELLER_ROLES:
+                raise ValueError(f"role_component_weights: {role!r} is not a seller role {SELLER_ROLES}")
+            for component, weight in weights.items():
+                if component not in BY_NAME:
+                    raise ValueError(f"role_component_weights.{role}: no component {component!r} "
+                                     f"(one of {sorted(BY_NAME)})")
+                if weight < 0:
+                    raise ValueError(f"role_component_weights.{role}.{component}: a weight is >= 0")
         return value
 
 

@@ -352,3 +352,15 @@ def test_evidence_loaded_from_the_warehouse(warehouse_evidence):
     # attainment: quota 91000 over Apr 1 - Jun 30 (default 3 months), won 10000 by Jun 1
     att = attainment_at(ev, DAY, CFG, year_start_month=1).filter(pl.col("rep_id") == U_AE).row(0, named=True)
     assert (att["attainment"], att["days_left"]) == (pytest.approx(10000 / 91000), 29)
+
+
+def test_the_components_a_role_is_judged_on_weigh_double_in_its_skill():
+    # Discovery of 3 calls with 12 questions (in 11-14: 100) and a 10 s longest customer story
+    # (60-120 s band, zero at 0: 10/60 x 100 = 16.667); patience not given. An AE's discovery is
+    # the plain mean (100 + 16.667) / 2 = 58.3; an SDR's weighs question depth double
+    # (role_component_weights): (2 x 100 + 16.667) / 3 = 72.2.
+    calls = [call(f"C{r}{i}", r, i + 1, questions_company_count=12, longest_customer_story_s=10) for r in ("AE1", "SDR1")
+             for i in range(3)]
+    ev = evidence(users=[user("AE1"), user("SDR1", role="SDR")], calls=calls)
+    out = assess_week_checked(ev).filter(pl.col("skill") == "discovery")
+    assert dict(out.select("rep_id", "score").iter_rows()) == {"AE1": 58.3, "SDR1": 72.2}

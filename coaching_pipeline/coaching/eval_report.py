@@ -11,6 +11,7 @@ import duckdb
 
 from ..config import CoachingSettings
 from .evaluation import TARGETS, Signal, evaluate
+from .role_evaluation import report_lines as role_report_lines
 
 TRUTH_SUFFIX = "_ground_truth.json"
 
@@ -52,13 +53,15 @@ def read_signal(published: Path, cfg: CoachingSettings) -> Signal:
             "select distinct assessment_date from coaching.skill_assessment_log order by 1").fetchall()]
         if not dates:
             raise ValueError(f"{published} holds no weekly assessment: run `coaching run` first")
+        # every event counts in the budget; skill events are scored per skill, role patterns per rule
         events = _rows(con, """
-            select rep_id, substr(pattern_key, 7) as skill, opened_on, manager_id, surfaced_on,
+            select rep_id, case when pattern_key like 'skill:%' then substr(pattern_key, 7) end as skill,
+                   pattern_key, opened_on, manager_id, surfaced_on,
                    status = 'open' and not coalesce(queued, false) and approval_status <> 'dismissed' as open_focus
-            from coaching.coaching_log where pattern_key like 'skill:%'""")
+            from coaching.coaching_log""")
         escalations = _rows(con, """
             select rep_id, rule, case when pattern_key like 'skill:%' then substr(pattern_key, 7) end as skill,
-                   escalation_date
+                   pattern_key, escalation_date
             from coaching.escalations where rule <> 'manual'""")
         process = [tuple(r) for r in con.execute("""
             select distinct role, skill from coaching.process_gaps
@@ -106,5 +109,6 @@ def report(figures: dict) -> list[str]:
               f"(max {b['daily_flags_per_seller_month_max']}; target <= {TARGETS['daily_flags_per_seller_month']:g}), "
               f"at most {b['max_open_focus_areas']} open focus areas per seller "
               f"(target <= {TARGETS['max_open_focus_areas']})"]
+    lines += role_report_lines(figures.get("role_patterns"), _line)
     lines.append("Targets met." if not figures["misses"] else "Targets missed: " + "; ".join(figures["misses"]))
     return lines

@@ -33,6 +33,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .role_evaluation import role_misses, score_role_patterns
+
 EARLY = dt.timedelta(days=14)
 LAG = dt.timedelta(days=35)
 MIN_VISIBLE = dt.timedelta(days=28)
@@ -146,7 +148,7 @@ def score_escalations(truth: dict, signal: Signal) -> dict:
     first, last = min(signal.assessment_dates), max(signal.assessment_dates)
     rules: dict[str, dict] = {}
 
-    esc = [e for e in signal.escalations if e["rule"] == "persistence"]
+    esc = [e for e in signal.escalations if e["rule"] == "persistence" and e.get("skill")]
     right = sum(1 for e in esc if (g := gaps.covering(e["rep_id"], e["skill"], e["escalation_date"] - PERSISTENCE_SPAN,
                                                       e["escalation_date"])) and g["detectable"])
     expected = [g for g in gaps.detectable() if g["start"] <= last - MIN_PERSISTENT
@@ -260,8 +262,9 @@ def evaluate(truth: dict, signal: Signal) -> dict:
         "process_gaps": score_process_gaps(truth, signal),
         "deal_health": score_deal_health(truth, signal),
         "budget": budget(truth, signal),
+        "role_patterns": score_role_patterns(truth, signal.events, signal.escalations, signal.assessment_dates),
     }
-    figures["misses"] = misses(figures)
+    figures["misses"] = misses(figures) + role_misses(figures["role_patterns"])
     return figures
 
 

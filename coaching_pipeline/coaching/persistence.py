@@ -26,7 +26,7 @@ class PersistenceClock:
 
     def __init__(self, rep_id: str, skill: str, people: dict, cfg: CoachingSettings):
         self.rep_id, self.skill, self.people, self.cfg = rep_id, skill, people, cfg
-        self.pattern_key = f"skill:{skill}"
+        self.pattern_key = self._pattern_key()
         self.events: list[dict] = []
         self.history: list[dict] = []
         self.escalations: list[dict] = []
@@ -55,18 +55,16 @@ class PersistenceClock:
         if not flagged:
             self._resolve(day, score)
             return
-        reset = self._last_score is not None and score > self._last_score and (
-            score - self._last_score >= self.cfg.improvement_reset * self._last_score - _EPS
-        )
+        reset = self._last_score is not None and self._improved(self._last_score, score)
         if reset:
             ev["weeks_flagged"] = 1
             self._run = [(day, score)]
         else:
             ev["weeks_flagged"] += 1
             self._run.append((day, score))
-        pattern, action = wording.describe_gap(row, self.cfg)
+        pattern, action = self._describe(row)
         ev.update(last_assessed_on=day, pattern_detected=pattern, recommended_action=action,
-                  **signal.evidence_fields(row, self.cfg))
+                  **self._evidence(row))
         self._count(day, score, reset)
 
     def finish(self) -> tuple[list[dict], list[dict], list[dict]]:
@@ -76,11 +74,30 @@ class PersistenceClock:
             self._event = None
         return self.events, self.history, self.escalations
 
+    # what differs between a skill and a role metric (role_clock.MetricClock) -------------
+
+    def _pattern_key(self) -> str:
+        return f"skill:{self.skill}"
+
+    def _improved(self, previous: float, now: float) -> bool:
+        """A 10% relative move in the right direction (a higher score) restarts the clock."""
+        return now > previous and now - previous >= self.cfg.improvement_reset * previous - _EPS
+
+    def _describe(self, row: dict) -> tuple[str, str]:
+        return wording.describe_gap(row, self.cfg)
+
+    def _evidence(self, row: dict) -> dict:
+        return signal.evidence_fields(row, self.cfg)
+
+    def _reason(self, weeks: list[tuple[dt.date, float]], since: dt.date | None) -> str:
+        return wording.persistence_reason(self.skill, weeks, wording.weakest_text(self._event["pattern_detected"]),
+                                          self.cfg, since)
+
     # steps -----------------------------------------------------------------------------
 
     def _open(self, row: dict) -> None:
         day = row["assessment_date"]
-        pattern, action = wording.describe_gap(row, self.cfg)
+        pattern, action = self._describe(row)
         self._event = {
             "coaching_id": ids.coaching_id(self.rep_id, self.pattern_key, day), "rep_id": self.rep_id,
             **self.people,
@@ -88,7 +105,7 @@ class PersistenceClock:
             "opened_on": day, "last_assessed_on": day, "weeks_flagged": 1,
             "escalated_to_slm": False, "escalation_date": None, "escalation_reason": None,
             "resolution_date": None, "improvement_detected": False, "status": "open",
-            **signal.evidence_fields(row, self.cfg),
+            **self._evidence(row),
         }
         self._event_history = []
         self._run = [(day, row["score"])]
@@ -122,8 +139,7 @@ class PersistenceClock:
     def _escalate(self, day: dt.date) -> None:
         ev, since = self._event, self._last_escalation
         weeks = [(d, s) for d, s in self._run if since is None or d > since]
-        reason = wording.persistence_reason(self.skill, weeks, wording.weakest_text(ev["pattern_detected"]),
-                                            self.cfg, since)
+        reason = self._reason(weeks, since)
         self._last_escalation = day
         if since is None:  # the event's escalation; the later ones are its re-flags
             ev.update(escalated_to_slm=True, escalation_date=day, escalation_reason=reason)

@@ -115,8 +115,11 @@ def warehouse_replay(con: duckdb.DuckDBPyConnection, cfg: CoachingSettings | Non
         if weeks else None
     )
     users = con.execute("select user_id, user_name, role, manager_id, slm_id from intermediate.int_users").pl()
+    # an older warehouse has no role_metrics yet: no role patterns, the skills as before
+    role_metrics = con.execute("from marts.role_metrics where not is_current_month").pl() \
+        if table_exists(con, "marts", "role_metrics") else None
     return rules.replay(state.read_assessments(con), users, attainment, cfg, decided=state.decided_events(con),
-                        calls=evidence.calls, deal_evidence=evidence)
+                        calls=evidence.calls, deal_evidence=evidence, role_metrics=role_metrics)
 
 
 def _missing_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -41,11 +41,12 @@ import polars as pl
 
 from ..config import SKILLS, CoachingSettings, settings
 from ..fiscal import days_left, monday_of
-from . import example_deals, examples, signal, wording
+from . import example_deals, examples, role_patterns, signal, wording
 from .components import OVERALL
 from .evidence import Evidence
 from .ids import escalation_id, flag_id
 from .persistence import PersistenceClock
+from .role_clock import fold_role_patterns
 from .wording import NO_SLM_NOTE
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
@@ -157,6 +158,8 @@ def replay(
     decided: dict[str, str] | None = None,
     calls: pl.DataFrame | None = None,
     deal_evidence: Evidence | None = None,
+    role_metrics: pl.DataFrame | None = None,
+    roles=None,
 ) -> Replay:
     """Fold all weekly assessments (rows of coaching.skill_assessment_log) in date order
     into coaching events, their weekly history and escalations (persistence, attainment,
@@ -164,7 +167,9 @@ def replay(
     `decided`: coaching_id -> approval_status of the events managers decided (the budget
     keeps what they agreed, and frees what they dismissed); `calls`: the Gong calls the
     example calls are picked from (examples.py); `deal_evidence`: the deals, stage and
-    close-date history the example deals are (example_deals.py). Pure and order-independent."""
+    close-date history the example deals are (example_deals.py); `role_metrics`: the mart's
+    monthly rows, assessed as role patterns at the weekly assessments that follow each month
+    (role_patterns.py, with `roles`, the settings' roles section). Pure and order-independent."""
     cfg = cfg or settings().coaching
     hierarchy = _hierarchy(users)
     events: list[dict] = []
@@ -199,6 +204,15 @@ def replay(
 
     if attainment is not None and not attainment.is_empty():
         escalations += _attainment_escalations(attainment, hierarchy, rep_latest, cfg)
+
+    if role_metrics is not None and not role_metrics.is_empty():
+        roles = roles or settings().roles
+        assessed = [] if assessments is None or assessments.is_empty() else \
+            assessments["assessment_date"].unique().to_list()
+        ev, hi, es = fold_role_patterns(role_patterns.metric_assessments(role_metrics, assessed, roles),
+                                        lambda row: _people(row["rep_id"], hierarchy.get(row["rep_id"]), row), cfg)
+        events, history, escalations = events + ev, history + hi, escalations + es
+        escalations += role_patterns.book_tier_drop_escalations(role_metrics, assessed, roles, hierarchy)
 
     escalations = [without_slm_to_manager(e) for e in escalations]
     signal.apply_budget(events, history, decided, cfg)

@@ -187,7 +187,11 @@ def priority(score: float | None, weeks: int | None, opened_on: dt.date, coachin
 
 def _rank(event: dict, week: dict | None, cfg: CoachingSettings) -> tuple:
     week = week or {}
-    return priority(week.get("metric_value"), week.get("clock_week"), event["opened_on"], event["coaching_id"], cfg)
+    score = week.get("metric_value")
+    if not (event.get("pattern_key") or "skill:").startswith("skill:"):
+        # a role metric's value is a rate, not a 0-100 score: it ranks as a medium gap
+        score = (cfg.severity.high_below + cfg.severity.medium_below) / 2
+    return priority(score, week.get("clock_week"), event["opened_on"], event["coaching_id"], cfg)
 
 
 __all__ = ["PROCESS_GAP_SCHEMA", "apply_budget", "evidence_fields", "mark_flags", "priority", "process_gaps", "queued_refusal"]

@@ -68,8 +68,9 @@ def component_scores(evidence: Evidence, assessment_date: dt.date, cfg: Coaching
     w = window(evidence, assessment_date, cfg, seller_rows)
     values = component_values(evidence, w, assessment_date, cfg)
     meta = _components_meta(cfg)
+    roles = seller_rows.select("rep_id", "role").unique("rep_id", keep="first")
     grid = (
-        reps.join(meta, how="cross")
+        reps.join(roles, on="rep_id", how="left").join(meta, how="cross")
         .join(values, on=["rep_id", "component"], how="left")
         .with_columns(pl.col("evidence_count").fill_null(0))
         .with_columns(
@@ -84,7 +85,17 @@ def component_scores(evidence: Evidence, assessment_date: dt.date, cfg: Coaching
 
 def _skill_scores(components: pl.DataFrame, cfg: CoachingSettings) -> pl.DataFrame:
     """rep_id, skill, raw (unrounded) score for the six skills and the overall."""
-    skills = components.group_by("rep_id", "skill").agg(pl.col("score").mean().alias("raw"))
+    # a skill is the weighted mean of its scored components (role_component_weights)
+    weights_of = [{"role": role, "component": c, "component_weight": float(w)}
+                  for role, ws in cfg.role_component_weights.items() for c, w in ws.items()]
+    weighted = components.join(
+        pl.DataFrame(weights_of, schema={"role": pl.Utf8, "component": pl.Utf8, "component_weight": pl.Float64}),
+        on=["role", "component"], how="left").with_columns(pl.col("component_weight").fill_null(1.0))
+    scored = pl.col("score").is_not_null() & (pl.col("component_weight") > 0)
+    skills = weighted.group_by("rep_id", "skill").agg(
+        pl.when(scored.any()).then(
+            pl.when(scored).then(pl.col("score") * pl.col("component_weight")).sum()
+            / pl.when(scored).then(pl.col("component_weight")).sum()).alias("raw"))
     weights = pl.DataFrame({"skill": list(cfg.skill_weights), "weight": [float(v) for v in cfg.skill_weights.values()]})
     has = pl.col("raw").is_not_null()
     overall = (

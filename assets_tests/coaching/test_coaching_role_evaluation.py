@@ -1,0 +1,73 @@
+"""`coaching eval`'s scoring of the role rules (coaching/role_evaluation.py) on a hand-made
+ground truth: an event belongs to the month before its assessment's month, window rates
+may lag 2 months, book tier drops match their month exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from coaching_pipeline.coaching.role_evaluation import month_of, role_misses, score_role_patterns
+
+D = dt.date
+# Mondays after each closed month of 2026: Jul -> 3 Aug, Aug -> 7 Sep, Sep -> 5 Oct, Oct -> 2 Nov
+ASSESSED = [D(2026, 7, 6) + dt.timedelta(weeks=i) for i in range(18)]  # 6 Jul .. 2 Nov
+TRUTH = {"role_patterns": [
+    {"rep_id": "A1", "role": "AM", "pattern_key": "metric:renewals_opened_late",
+     "months": ["2026-07-01", "2026-08-01", "2026-09-01"], "detectable": True},
+    {"rep_id": "S1", "role": "SDR", "pattern_key": "metric:response_rate_by_step:2",
+     "months": ["2026-09-01"], "detectable": True},
+    {"rep_id": "S2", "role": "SDR", "pattern_key": "metric:response_rate_by_step:2",
+     "months": ["2026-09-01"], "detectable": False},  # too few touches to show
+    {"rep_id": "C1", "role": "CSM", "pattern_key": "metric:book_tier_drop", "months": ["2026-09-01"],
+     "detectable": True},
+]}
+
+
+def ev(rep, key, opened):
+    return {"rep_id": rep, "pattern_key": key, "opened_on": opened, "skill": None}
+
+
+def test_the_month_an_assessment_measured():
+    assert month_of(D(2026, 8, 3)) == D(2026, 7, 1)
+    assert month_of(D(2026, 1, 5)) == D(2025, 12, 1)
+
+
+def test_events_and_escalations_per_rule():
+    events = [
+        ev("A1", "metric:renewals_opened_late", D(2026, 8, 3)),  # July: planted -> right
+        ev("S1", "metric:response_rate_by_step:2", D(2026, 10, 5)),  # September: right
+        ev("S1", "metric:response_rate_by_step:3", D(2026, 10, 5)),  # step 3 was never planted: wrong
+        ev("S2", "metric:response_rate_by_step:2", D(2026, 10, 5)),  # not detectable: wrong
+        {"rep_id": "A1", "pattern_key": "skill:closing", "opened_on": D(2026, 8, 3), "skill": "closing"},  # ignored
+    ]
+    escalations = [
+        {"rep_id": "C1", "rule": "book_tier_drop", "pattern_key": "metric:book_tier_drop",
+         "escalation_date": D(2026, 10, 5)},  # September: right
+        {"rep_id": "C1", "rule": "book_tier_drop", "pattern_key": "metric:book_tier_drop",
+         "escalation_date": D(2026, 11, 2)},  # October: the drop was in September -> wrong
+        {"rep_id": "A1", "rule": "persistence", "pattern_key": "metric:renewals_opened_late",
+         "escalation_date": D(2026, 10, 5)},  # Jul, Aug, Sep all planted: right
+    ]
+    f = score_role_patterns(TRUTH, events, escalations, ASSESSED)
+    assert f["events"]["per_rule"]["renewals_opened_late"] == {
+        "made": 1, "right": 1, "precision": 1.0, "expected": 1, "found": 1, "recall": 1.0}
+    assert f["events"]["per_rule"]["response_rate_by_step"] == {
+        "made": 3, "right": 1, "precision": 0.3333, "expected": 1, "found": 1, "recall": 1.0}
+    assert f["events"]["overall"] == {"made": 4, "right": 2, "precision": 0.5, "expected": 2, "found": 2, "recall": 1.0}
+    assert f["escalations"]["per_rule"]["book_tier_drop"] == {
+        "made": 2, "right": 1, "precision": 0.5, "expected": 1, "found": 1, "recall": 1.0}
+    assert f["escalations"]["per_rule"]["persistence (role patterns)"] == {
+        "made": 1, "right": 1, "precision": 1.0, "expected": 1, "found": 1, "recall": 1.0}
+    assert role_misses(f) == [
+        "role events response_rate_by_step precision 0.3333 (target >= 0.85)",
+        "role escalations book_tier_drop precision 0.5 (target >= 0.9)",
+    ]
+
+
+def test_a_detector_that_flags_nothing_has_recall_zero_and_an_old_truth_is_not_scored():
+    f = score_role_patterns(TRUTH, [], [], ASSESSED)
+    assert f["events"]["overall"]["recall"] == 0.0
+    assert f["escalations"]["per_rule"]["book_tier_drop"]["recall"] == 0.0
+    assert role_misses(f) == ["role events renewals_opened_late recall 0.0 (target >= 0.8)",
+                              "role events response_rate_by_step recall 0.0 (target >= 0.8)"]
+    assert score_role_patterns({"gaps": []}, [], [], ASSESSED) is None
