@@ -49,7 +49,8 @@ def deal(oid, owner, created_ago, close_ago, status, amount=None, **facts):
             "has_champion": False, "has_economic_buyer": False, **facts}
 
 
-def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), close_dates=(), quota=()):
+def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), close_dates=(), quota=(),
+             line_items=()):
     return Evidence(
         users=frame("users", [user("MGR", role="MANAGER", manager=None), *users]),
         calls=frame("calls", list(calls)),
@@ -59,6 +60,7 @@ def evidence(users=(), calls=(), answers=(), questions=(), deals=(), stages=(), 
         stage_history=frame("stage_history", list(stages)),
         close_date_history=frame("close_date_history", list(close_dates)),
         quota_periods=frame("quota_periods", list(quota)),
+        line_items=frame("line_items", list(line_items)),
     )
 
 

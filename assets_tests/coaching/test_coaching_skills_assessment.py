@@ -364,3 +364,26 @@ def test_the_components_a_role_is_judged_on_weigh_double_in_its_skill():
     ev = evidence(users=[user("AE1"), user("SDR1", role="SDR")], calls=calls)
     out = assess_week_checked(ev).filter(pl.col("skill") == "discovery")
     assert dict(out.select("rep_id", "score").iter_rows()) == {"AE1": 58.3, "SDR1": 72.2}
+
+
+def test_discount_depth_weighs_each_won_deal_by_its_amount_and_each_item_by_its_list_amount():
+    from decimal import Decimal
+
+    # Won deals in the window: W1 (10,000) one item at 50% -> 0.5; W2 (30,000) 100 x 100 at 10%
+    # and 100 x 200 without a Discount (none): (0.1 x 10,000 + 0) / 30,000 = 0.0333; W3 (20,000)
+    # at 5%. Weighted by amount: (0.5 x 10,000 + 0.0333 x 30,000 + 0.05 x 20,000) / 60,000 = 0.1167,
+    # over the 0-10% band, zero at 40%: 100 x (0.40 - 0.1167) / 0.30 = 94.444. The lost deal's
+    # 90% discount does not count.
+    deals = [deal("W1", "AE1", 60, 10, "won", Decimal("10000")), deal("W2", "AE1", 60, 11, "won", Decimal("30000")),
+             deal("W3", "AE1", 60, 12, "won", Decimal("20000")), deal("L1", "AE1", 60, 13, "lost", Decimal("5000"))]
+    items = [
+        {"opportunity_id": "W1", "quantity": 50, "unit_price_local": Decimal("200"), "discount_share": 0.5},
+        {"opportunity_id": "W2", "quantity": 100, "unit_price_local": Decimal("100"), "discount_share": 0.1},
+        {"opportunity_id": "W2", "quantity": 100, "unit_price_local": Decimal("200"), "discount_share": None},
+        {"opportunity_id": "W3", "quantity": 20, "unit_price_local": Decimal("1000"), "discount_share": 0.05},
+        {"opportunity_id": "L1", "quantity": 1, "unit_price_local": Decimal("5000"), "discount_share": 0.9},
+    ]
+    ev = evidence(users=[user("AE1")], deals=deals, line_items=items)
+    assert components_of(ev, "AE1")["discount_depth"] == (0.1167, 3, 94.444)
+    # no line items delivered: no value, never a perfect 0% discount
+    assert components_of(evidence(users=[user("AE1")], deals=deals), "AE1")["discount_depth"] == (None, 0, None)

@@ -1,4 +1,4 @@
-"""The values of the 18 components of one assessment date, per seller, from the evidence
+"""The values of the 19 components of one assessment date, per seller, from the evidence
 in its windows (coaching contract, "Skill scores"):
 - conversation evidence: the seller's External Gong calls with call_date in
   [d - conversation_window_days, d - 1], and the scorecard answers given on those calls;
@@ -161,7 +161,36 @@ def _deal_values(evidence: Evidence, w: Window, d: dt.date, cfg: CoachingSetting
 
     out += _close_date_kept(evidence, closed, last)
     out.append(_deal_size(closed, won))
+    out += _discount_depth(evidence, closed, won)
     return out
+
+
+def _discount_depth(evidence: Evidence, closed: pl.DataFrame, won: pl.Expr) -> list[pl.DataFrame]:
+    """The mean line-item Discount of the won deals in the window, each deal's discount
+    weighted by its list amount (UnitPrice x Quantity, in the deal's own currency) and the
+    deals by their corporate amount (whole cents, exact). A line item without a Discount has
+    none (0), as Salesforce shows it; an org whose line items never carry a Discount, or that
+    delivers no line items, has no value (not delivered is not zero)."""
+    items = evidence.line_items.filter(pl.col("unit_price_local").is_not_null() & pl.col("quantity").is_not_null())
+    if items.is_empty() or items["discount_share"].is_null().all():
+        return []
+    gross = pl.col("unit_price_local").cast(pl.Float64) * pl.col("quantity")
+    per_deal = (
+        items.with_columns(pl.col("discount_share").fill_null(0.0), gross=gross)
+        .group_by("opportunity_id")
+        .agg(pl.when(pl.col("gross").sum() > 0)
+             .then((pl.col("discount_share") * pl.col("gross")).sum() / pl.col("gross").sum()).alias("discount"))
+        .filter(pl.col("discount").is_not_null())
+    )
+    deals = (closed.filter(won & pl.col("amount").is_not_null())
+             .join(per_deal, on="opportunity_id", how="inner")
+             .with_columns(cents=(pl.col("amount") * 100).cast(pl.Int64)))
+    return [deals.group_by("owner_id").agg(
+        pl.when(pl.col("cents").sum() > 0)
+        .then((pl.col("discount") * pl.col("cents")).sum() / pl.col("cents").sum()).alias("value"),
+        pl.len().cast(pl.Int64).alias("evidence_count"),
+    ).select(pl.col("owner_id").alias("rep_id"), pl.lit("discount_depth").alias("component"), "value",
+             "evidence_count")]
 
 
 def _close_date_kept(evidence: Evidence, closed: pl.DataFrame, last: dt.date) -> list[pl.DataFrame]:

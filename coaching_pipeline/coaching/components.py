@@ -1,4 +1,4 @@
-"""The catalogue of the skill assessment: the skills in their order, and the 18 components
+"""The catalogue of the skill assessment: the skills in their order, and the 19 components
 (coaching contract, "Skill scores") with everything the product says about each: which skill
 it scores, where its evidence comes from, its unit, and the words of the coaching texts.
 
@@ -125,6 +125,12 @@ COMPONENTS: tuple[Component, ...] = (
         "ratio", "won deal size vs the role median", "won deal size {v} the role median",
         "anchor value earlier and widen deals (more stakeholders, more use cases) before "
         "discussing price",
+    ),
+    Component(
+        "discount_depth", "negotiation", "crm_deals", "closed_deals",
+        "share", "the discount on won deals", "won deals discounted {v} on average",
+        "hold the price: trade any discount for something of value (a longer term, more seats, a "
+        "reference) and agree the walk-away point with the manager before the negotiation",
     ),
     Component(
         "next_steps_call_share", "closing", "gong_calls", "calls",

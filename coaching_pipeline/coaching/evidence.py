@@ -52,6 +52,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "quota_periods": {
         "rep_id": S, "coverage_start": D, "coverage_end": D, "coverage_days": INT, "quota_amount": MONEY,
     },
+    "line_items": {"opportunity_id": S, "quantity": F, "unit_price_local": MONEY, "discount_share": F},
 }
 
 # The warehouse query behind each frame (all dates: the assessment filters by date).
@@ -66,6 +67,7 @@ QUERIES: dict[str, str] = {
         "from staging.stg_salesforce__opportunity_field_history where lower(field_name) = 'closedate'"
     ),
     "quota_periods": "from intermediate.int_quota_periods",
+    "line_items": "from staging.stg_salesforce__opportunity_line_items",
 }
 
 
@@ -100,6 +102,7 @@ class Evidence:
     stage_history: pl.DataFrame | None = None  # staging.stg_salesforce__opportunity_history
     close_date_history: pl.DataFrame | None = None  # ..._opportunity_field_history, CloseDate only
     quota_periods: pl.DataFrame | None = None  # intermediate.int_quota_periods
+    line_items: pl.DataFrame | None = None  # staging.stg_salesforce__opportunity_line_items (discounts)
 
     def __post_init__(self) -> None:
         for field in fields(self):
