@@ -55,9 +55,10 @@ activities as (
     inner join {{ ref('int_activities') }} as activities
         on activities.rep_id = sdr_months.rep_id
         and activities.activity_date between sdr_months.month_start and sdr_months.window_end
+    -- An equality on one expression (not origin = ... and source_id = ...), so DuckDB
+    -- hash-joins instead of looping over every pair.
     left join log_details
-        on activities.origin = 'activity_log'
-        and activities.source_id = log_details.activity_key
+        on case when activities.origin = 'activity_log' then activities.source_id end = log_details.activity_key
 ),
 
 month_counts as (
