@@ -32,12 +32,24 @@ deals as (
     from {{ ref('int_deal_facts') }}
 ),
 
+-- Each history row holds from its day until the deal's next row (a later row of the same
+-- day replaces it that day: its interval is empty).
 history as (
-    select opportunity_id, amount, close_date, forecast_category, created_at
+    select
+        opportunity_id,
+        amount,
+        close_date,
+        forecast_category,
+        cast(created_at as date) as valid_from,
+        coalesce(
+            lead(cast(created_at as date)) over (partition by opportunity_id order by created_at, opportunity_history_id),
+            date '9999-12-31'
+        ) as valid_until
     from {{ ref('stg_salesforce__opportunity_history') }}
 ),
 
--- Each deal's latest history row on each quarter's snapshot day.
+-- Each deal's latest history row on each quarter's snapshot day (an interval join, not a
+-- join of every quarter with every earlier row).
 snapshot_rows as (
     select
         quarters.fiscal_quarter,
@@ -48,11 +60,9 @@ snapshot_rows as (
         history.close_date,
         history.forecast_category
     from quarters
-    inner join history on cast(history.created_at as date) <= quarters.snapshot_date
-    qualify row_number() over (
-        partition by quarters.fiscal_quarter, history.opportunity_id
-        order by history.created_at desc
-    ) = 1
+    inner join history
+        on quarters.snapshot_date >= history.valid_from
+        and quarters.snapshot_date < history.valid_until
 ),
 
 commits as (

@@ -36,8 +36,17 @@ deals as (
     from {{ ref('int_deal_facts') }}
 ),
 
+-- Each history row holds from its day until the deal's next row.
 history as (
-    select opportunity_id, close_date, forecast_category, created_at
+    select
+        opportunity_id,
+        close_date,
+        forecast_category,
+        cast(created_at as date) as valid_from,
+        coalesce(
+            lead(cast(created_at as date)) over (partition by opportunity_id order by created_at, opportunity_history_id),
+            date '9999-12-31'
+        ) as valid_until
     from {{ ref('stg_salesforce__opportunity_history') }}
 ),
 
@@ -74,11 +83,8 @@ open_as_then as (
     from open_at_window_end as open_deals
     left join history
         on open_deals.opportunity_id = history.opportunity_id
-        and cast(history.created_at as date) <= open_deals.window_end
-    qualify row_number() over (
-        partition by open_deals.rep_id, open_deals.month_start, open_deals.opportunity_id
-        order by history.created_at desc nulls last
-    ) = 1
+        and open_deals.window_end >= history.valid_from
+        and open_deals.window_end < history.valid_until
 ),
 
 open_commit as (
