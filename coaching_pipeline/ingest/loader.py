@@ -91,6 +91,24 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, objects: list[o.SourceObje
                 # A warehouse from before money was exact holds DOUBLE amounts: made DECIMAL
                 # once (DuckDB rounds each value to the cent), so old and new rows compare exactly.
                 con.execute(f'ALTER TABLE {obj.table} ALTER COLUMN "{c.name}" TYPE {wanted}')
+            elif existing[c.name] == "VARCHAR" and wanted != "VARCHAR":
+                _type_former_extra_column(con, obj, c, wanted)
+
+
+def _type_former_extra_column(con, obj: o.SourceObject, column: o.Column, wanted: str) -> None:
+    """A column declared now that an earlier version stored as an unknown extra column (text
+    as delivered, e.g. the activity log's sequence_step before issue 20) gets its declared
+    type, once. Those rows were never validated: a value that does not convert becomes null,
+    and the count is logged (its file still holds it)."""
+    text = f'nullif(trim("{column.name}"), \'\')'
+    lost = con.execute(
+        f"select count(*) from {obj.table} where {text} is not null and try_cast({text} as {wanted}) is null"
+    ).fetchone()[0]
+    con.execute(f'ALTER TABLE {obj.table} ALTER COLUMN "{column.name}" TYPE {wanted} '
+                f"USING try_cast({text} as {wanted})")
+    if lost:
+        log.warning(f"{obj.table}.{column.name}: {lost} value(s) loaded before the column was declared are not "
+                    f"{column.kind} and became null")
 
 
 def _table_columns(con, table: str) -> dict[str, str]:
