@@ -40,7 +40,7 @@ onboardings as (
         account_id,
         min(kickoff_date) as kickoff_date,
         min(go_live_date) as go_live_date,
-        max(ttv_target_days) as ttv_target_days
+        cast(max(ttv_target_days) as integer) as ttv_target_days
     from milestones
     group by account_id
 ),
