@@ -40,9 +40,13 @@ seller_dates as (
 first_months as (
     select
         sellers.rep_id,
-        coalesce(
-            cast(date_trunc('month', min(seller_dates.first_date)) as date),
-            (select min(month_start) from months)
+        -- Never after the as_of month (a Gong call may be dated a day after as_of).
+        least(
+            coalesce(
+                cast(date_trunc('month', min(seller_dates.first_date)) as date),
+                (select min(month_start) from months)
+            ),
+            (select max(month_start) from months)
         ) as first_month
     from sellers
     left join seller_dates on sellers.rep_id = seller_dates.rep_id
