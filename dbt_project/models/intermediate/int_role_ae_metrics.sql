@@ -206,7 +206,9 @@ select
         when coverage.has_opportunity_history and month_forecasts.forecast_accuracy is not null
             then cast(month_forecasts.out_of_band_run as integer)
     end as forecast_quarters_out_of_band,
-    case when coverage.has_line_items then discounts.discount_weighted end as discount_depth_numerator,
+    -- Money: the discounted share of the won line amount, rounded to the cent.
+    case when coverage.has_line_items then cast(coalesce(discounts.discount_weighted, 0) as decimal(18, 2)) end
+        as discount_depth_numerator,
     case when coverage.has_line_items then cast(coalesce(discounts.line_amount, 0) as decimal(18, 2)) end
         as discount_depth_denominator
 from ae_months
