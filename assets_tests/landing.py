@@ -1,5 +1,5 @@
 """Writing small hand-made landing zones for tests: Salesforce objects as CSV in either
-column naming, Gong pages as JSON, the activity log as CSV."""
+column naming, Gong pages as JSON, the activity log and customer-success exports as CSV."""
 
 from __future__ import annotations
 
@@ -97,6 +97,11 @@ def write_gong_page(landing: Path, name: str, payload_key: str, records: list, c
 
 def write_activities(landing: Path, rows: list[dict], name: str = "activities_1.csv") -> Path:
     return write_csv(landing / "activity" / name, rows)
+
+
+def write_cs(landing: Path, name: str, rows: list[dict]) -> Path:
+    """A customer-success export, e.g. name='health_2025-06.csv' or 'onboarding.csv'."""
+    return write_csv(landing / "cs" / name, rows)
 
 
 def gong_call(call_id, started, primary_user_id, *, scope="External", opportunity_id=None,

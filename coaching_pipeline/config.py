@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .role_settings import RoleSettings as RoleSettings  # the `roles:` section (settings().roles)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 DEFAULT_SETTINGS_FILE = PACKAGE_DIR / "settings.yaml"
@@ -48,6 +50,10 @@ class RolePattern(_Strict):
 class CrmSettings(_Strict):
     role_field: str
     region_field: str
+    # Custom fields of the roles contract; their raw columns always exist (null when absent).
+    segment_field: str = "Segment__c"  # Account
+    csm_field: str = "CSM__c"  # Account: User Id of the CSM
+    sdr_field: str = "SDR__c"  # Opportunity: User Id of the sourcing SDR
     role_patterns: list[RolePattern]
     meddpicc_fields: dict[str, str]
     champion_roles: list[str]
@@ -332,6 +338,7 @@ class Settings(_Strict):
     delivery: DeliverySettings
     alerts: AlertSettings
     workbench: WorkbenchSettings = WorkbenchSettings()
+    roles: RoleSettings = RoleSettings()
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -11,7 +11,11 @@ same deals and the same Tasks and Events (WhatId = the deal, no WhoId), no quota
 - `delivered`: the same plus one record of each of those sources, none of them on A1's
   deals: a Champion contact role and a filled Metrics__c on A2's lost deal L5, a CloseDate
   change (a slip) on A2's L3, one External Gong call of A2 linked to no deal, one
-  activity-log row of A2. A1's deals truly have none: their zeros stay zeros.
+  activity-log row of A2 (a sequence step). A1's deals truly have none: their zeros stay
+  zeros. And the role inputs (issue 20), none of which today's marts read: an
+  OpportunityHistory row on L3 without a Probability (the coaching's stage evidence reads
+  only rows with one), a line item on A2's won W2, a contract, a cs/ health snapshot and
+  onboarding milestone of Acme.
 - `bare`: crm_only without the Tasks and Events either: no activity data at all.
 
 | deal | owner | status | amount | created | close | cycle / age on as_of | touched |
@@ -37,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..landing import gong_call, party, write_activities, write_crm, write_gong_page
+from ..landing import gong_call, party, write_activities, write_crm, write_cs, write_gong_page
 
 AS_OF = dt.date(2025, 6, 30)
 WEEK = dt.date(2025, 6, 30)  # the weekly assessment (a Monday)
@@ -131,5 +135,27 @@ def write_landing(landing, shape: str) -> None:
     ])
     write_activities(landing, [
         {"activity_id": "log-1", "source": "outreach", "rep_id": A2, "activity_type": "email",
-         "occurred_at": "2025-06-24T10:00:00Z"},
+         "occurred_at": "2025-06-24T10:00:00Z", "sequence_name": "Q2 outbound", "sequence_step": "1",
+         "cadence_type": "Cold", "outcome": "Meeting Booked"},
+    ])
+    write_crm(landing, "OpportunityHistory", [
+        {"Id": sfid("008", "OH1"), "OpportunityId": opp("L3"), "StageName": "Negotiation",
+         "CreatedDate": "2025-05-20T10:00:00Z"},
+    ])
+    # 2 x 5 000 less 12.5% = 8 750
+    write_crm(landing, "OpportunityLineItem", [
+        {"Id": sfid("00k", "LI1"), "OpportunityId": opp("W2"), "Product2Id": sfid("01t", "P1"), "Quantity": "2",
+         "UnitPrice": "5000.00", "ListPrice": "5000.00", "TotalPrice": "8750.00", "Discount": "12.5",
+         "CurrencyIsoCode": " usd "},
+    ])
+    write_crm(landing, "Contract", [
+        {"Id": sfid("800", "K1"), "AccountId": ACME, "StartDate": "2024-07-01", "EndDate": "2025-06-30",
+         "Status": "Activated", "ContractTerm": "12", "OwnerId": A2},
+    ])
+    write_cs(landing, "health_2025-06.csv", [
+        {"account_id": ACME, "snapshot_date": "2025-06-01", "health_score": "74.9", "nps": "30", "arr": "120000.00"},
+    ])
+    write_cs(landing, "onboarding.csv", [
+        {"account_id": ACME, "milestone": "Kickoff", "due_date": "2024-07-15", "completed_date": "2024-07-12",
+         "ttv_target_days": "60", "kickoff_date": "2024-07-12", "go_live_date": "2024-08-30"},
     ])

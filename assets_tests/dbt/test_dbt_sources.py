@@ -11,15 +11,14 @@ import pytest
 import yaml
 
 from coaching_pipeline.config import load_settings
-from coaching_pipeline.ingest import dbt_sources
-from coaching_pipeline.ingest.objects import LOAD_METADATA_COLUMNS, TEXT, Column, all_objects
+from coaching_pipeline.ingest import dbt_sources, objects_for
+from coaching_pipeline.ingest.objects import LOAD_METADATA_COLUMNS, TEXT, Column
 
 REGENERATE = "python -m coaching_pipeline.ingest.dbt_sources"
 
 
 def default_objects():
-    crm = load_settings().crm
-    return all_objects(crm.role_field, list(crm.meddpicc_fields.values()), crm.region_field)
+    return objects_for(load_settings().crm)
 
 
 def test_the_committed_sources_file_is_what_the_object_definitions_render():

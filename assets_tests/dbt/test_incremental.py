@@ -127,7 +127,10 @@ def test_every_model_equals_a_full_refresh(nightly):
                 differences[f"{schema}.{table}"] = (only_here, only_there)
     finally:
         con.close()
-    assert len(_models(full)) == 51  # 26 staging, 18 intermediate and 7 marts models (currency models, source coverage, sellers and users included)
+    # 30 staging (the role inputs of issue 20 included), 30 intermediate (the 12 of role_metrics
+    # included) and 8 marts models (currency models, source coverage, sellers, users and
+    # role_metrics included)
+    assert len(_models(full)) == 68
     assert differences == {}
 
 

@@ -32,14 +32,17 @@ def rows_by(warehouse, sql: str, key: str) -> dict:
 
 
 COVERAGE = ["has_contact_roles", "has_meddpicc_fields", "has_close_date_history", "has_gong_calls",
-            "has_activity_log", "has_crm_activities", "has_stakeholder_source", "has_buying_role_source"]
+            "has_activity_log", "has_crm_activities", "has_stakeholder_source", "has_buying_role_source",
+            # the role inputs (issue 20)
+            "has_opportunity_history", "has_line_items", "has_contracts", "has_cs_health", "has_cs_onboarding",
+            "has_sequences"]
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
     # Tasks and Events are there, without a WhoId: no stakeholder source either
-    ("crm_only", [False, False, False, False, False, True, False, False]),
-    ("delivered", [True] * 8),
-    ("bare", [False] * 8),
+    ("crm_only", [False, False, False, False, False, True, False, False] + [False] * 6),
+    ("delivered", [True] * 14),
+    ("bare", [False] * 14),
 ])
 def test_source_coverage(warehouses, shape, expected):
     [row] = query_dicts(warehouses[shape], f"select {', '.join(COVERAGE)} from intermediate.int_source_coverage")

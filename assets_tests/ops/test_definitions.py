@@ -26,13 +26,16 @@ def test_every_staging_model_is_downstream_of_its_ingestion_asset():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     raw = {k for k in keys if k.path[0] == "raw"}
-    assert len(raw) == 21  # one per landing-zone object; landing/extract_files runs before them
+    # one per landing-zone object (21, and since issue 20 OpportunityLineItem, Contract, cs/health
+    # and cs/onboarding); landing/extract_files runs before them
+    assert len(raw) == 25
     staging = {k for k in keys if k.path[0] == "staging"}
     assert staging, "no staging models"
     for key in staging:
         parents = graph.get(key).parent_keys
         assert parents and parents <= raw | staging, key
     assert graph.get(AssetKey(["staging", "stg_gong__calls"])).parent_keys == {AssetKey(["raw", "gong_calls"])}
+    assert graph.get(AssetKey(["staging", "stg_cs__health_snapshots"])).parent_keys == {AssetKey(["raw", "cs_health"])}
 
 
 def test_assets_are_grouped_by_layer():

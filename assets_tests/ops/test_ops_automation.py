@@ -64,7 +64,7 @@ def test_the_nightly_job_ingests_builds_flags_and_publishes():
     graph = defs.resolve_asset_graph()
     layered = {k.to_user_string() for k in graph.get_all_asset_keys()
                if graph.get(k).group_name in ("raw", "staging", "intermediate", "marts")}
-    assert len([k for k in layered if k.startswith("raw/")]) == 21
+    assert len([k for k in layered if k.startswith("raw/")]) == 25
     assert keys == layered | {APPLIED_DECISIONS.to_user_string(), DAILY_FLAGS.to_user_string(),
                               PUBLISHED_MARTS.to_user_string()}
     # the freshness checks are evaluated by their own sensor, not after every load

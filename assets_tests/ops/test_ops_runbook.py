@@ -101,8 +101,8 @@ def test_the_runbook_screenshots_show_what_ops_see_when_a_run_fails(ui):
             instance=instance, raise_on_error=False)
     assert not result.success
     url = f"{base}/runs/{result.run_id}"
-    # the other steps: 21 ingestion steps, applying the decisions store, dbt, daily flags, publish
-    assert missing_from_page(url, ["landing__extract_files", "Errored (1)", "Not executed (25)"]) == []
+    # the other steps: 25 ingestion steps, applying the decisions store, dbt, daily flags, publish
+    assert missing_from_page(url, ["landing__extract_files", "Errored (1)", "Not executed (29)"]) == []
     assert line in rendered_dom(url, wait_ms=15000, timeout=180)
     keep(url, "4-warehouse-held-run.png")
 

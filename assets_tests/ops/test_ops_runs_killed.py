@@ -143,9 +143,9 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "tables_published": 16,  # 7 marts, 7 coaching, 2 ops
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
-    # the killed run: the landing-zone step, the 21 ingestion steps and applying the
+    # the killed run: the landing-zone step, the 25 ingestion steps and applying the
     # decisions store; the re-execution: dbt, daily flags, publish
-    assert killed["pg_step_successes"] == {parent: 23, child: 3}
+    assert killed["pg_step_successes"] == {parent: 27, child: 3}
 
 
 def test_killed_and_reexecuted_run_ends_like_the_uninterrupted_run(killed, uninterrupted):

@@ -13,8 +13,8 @@ assets_tests/dbt/test_dbt_sources.py fails when the committed file is not what `
 and `render()` fails when objects.py has a column without a description (or
 source_descriptions.py describes a column objects.py no longer has).
 
-The configured role, region and MEDDPICC fields are declared under the default settings'
-names (coaching_pipeline/settings.yaml, the defaults of dbt_project.yml vars); another
+The configured role, region, segment, CSM, SDR and MEDDPICC fields are declared under the
+default settings' names (coaching_pipeline/settings.yaml, the defaults of dbt_project.yml vars); another
 configuration changes those raw column names, which staging reads through the vars.
 """
 
@@ -27,7 +27,8 @@ from pathlib import Path
 import yaml
 
 from ..config import DBT_PROJECT_DIR, CrmSettings, load_settings
-from .objects import LOAD_METADATA_COLUMNS, SourceObject, all_objects, to_snake
+from . import objects_for
+from .objects import LOAD_METADATA_COLUMNS, SourceObject, to_snake
 from .source_descriptions import COLUMNS, COMMON_COLUMNS, OPTIONAL_OBJECTS, SOURCE_DESCRIPTION
 
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
@@ -37,9 +38,9 @@ HEADER = """\
 # definitions (coaching_pipeline/ingest/objects.py: tables, columns, keys) and the column
 # descriptions in coaching_pipeline/ingest/source_descriptions.py. Do not edit: change those and run
 # the command again (assets_tests/dbt/test_dbt_sources.py fails while this file is not current).
-# No freshness here: Dagster handles it. The role-field, region-field and MEDDPICC column
-# names are the default settings' (the defaults of dbt_project.yml vars); a different
-# configuration changes those raw column names (staging reads them via the vars).
+# No freshness here: Dagster handles it. The role, region, segment, CSM, SDR and MEDDPICC
+# field column names are the default settings' (the defaults of dbt_project.yml vars); a
+# different configuration changes those raw column names (staging reads them via the vars).
 """
 
 def _configured_columns(crm: CrmSettings) -> dict[str, dict[str, str]]:
@@ -61,7 +62,22 @@ def _configured_columns(crm: CrmSettings) -> dict[str, dict[str, str]]:
         )
         for element, field in crm.meddpicc_fields.items()
     }
-    return {"user": user, "opportunity": opportunity}
+    account = {
+        to_snake(crm.segment_field): (
+            f"The configured segment field (crm.segment_field, default {crm.segment_field}): the "
+            "account's segment; empty: from NumberOfEmployees (roles.employee_segments). The column "
+            "name follows the configuration."
+        ),
+        to_snake(crm.csm_field): (
+            f"The configured CSM field (crm.csm_field, default {crm.csm_field}): User Id of the "
+            "account's CSM; empty: the owner when a CSM. The column name follows the configuration."
+        ),
+    }
+    opportunity[to_snake(crm.sdr_field)] = (
+        f"The configured SDR field (crm.sdr_field, default {crm.sdr_field}): User Id of the SDR "
+        "who sourced the deal; empty: CreatedById when an SDR. The column name follows the configuration."
+    )
+    return {"user": user, "account": account, "opportunity": opportunity}
 
 
 def _table_description(obj: SourceObject) -> str:
@@ -84,7 +100,7 @@ def sources(objects: list[SourceObject] | None = None, crm: CrmSettings | None =
     without a description, and every description of a column or object it does not have."""
     crm = crm or load_settings().crm
     if objects is None:
-        objects = all_objects(crm.role_field, list(crm.meddpicc_fields.values()), crm.region_field)
+        objects = objects_for(crm)
     configured = _configured_columns(crm)
     problems = [f"COLUMNS describes {name!r}, which objects.py does not define"
                 for name in sorted(set(COLUMNS) - {o.name for o in objects})]

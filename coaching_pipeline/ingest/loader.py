@@ -23,43 +23,14 @@ import polars as pl
 from ..db import transaction
 from . import objects as o
 from .parsing import null_of
+from .raw_tables import LEDGER, QUARANTINE, ensure_raw_tables, table_columns
 from .readers import Delivery, FileRejected, discover, link_outside, read
 from .validation import PARSED, row_failures, with_parsed
 
 log = logging.getLogger(__name__)
 
-LEDGER = "raw._loaded_files"
-QUARANTINE = "raw.quarantine"
 # Per file, inside its transaction: the stored rows whose key the file delivers again.
 _STORED = "temp._upsert_stored"
-
-_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE TABLE IF NOT EXISTS {LEDGER} (
-    file VARCHAR NOT NULL,          -- path relative to the landing root
-    object VARCHAR NOT NULL,        -- raw table it loads into
-    checksum VARCHAR NOT NULL,      -- sha256 of the file's bytes
-    size_bytes BIGINT,
-    modified_ns BIGINT,             -- the file's mtime (ns) when it was read
-    status VARCHAR NOT NULL,        -- loaded | failed
-    rows_read BIGINT,
-    rows_loaded BIGINT,             -- inserted or replacing an older version
-    rows_superseded BIGINT,         -- valid, but an existing version is newer
-    rows_merged BIGINT,             -- identical duplicates inside the file, loaded once
-    rows_quarantined BIGINT,
-    error VARCHAR,
-    loaded_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {QUARANTINE} (
-    source VARCHAR NOT NULL,        -- raw table the row was meant for
-    file VARCHAR NOT NULL,
-    row_number BIGINT,              -- 1-based record number in the file (header excluded); 0 = whole page
-    reason VARCHAR NOT NULL,
-    raw_row VARCHAR,                -- the delivered values as JSON (a broken page or row: its text)
-    quarantined_at TIMESTAMP NOT NULL
-);
-ALTER TABLE {LEDGER} ADD COLUMN IF NOT EXISTS modified_ns BIGINT;
-"""
 
 
 @dataclass
@@ -73,33 +44,6 @@ class FileResult:
     rows_merged: int = 0
     rows_quarantined: int = 0
     error: str | None = None
-
-
-def ensure_raw_tables(con: duckdb.DuckDBPyConnection, objects: list[o.SourceObject]) -> None:
-    con.execute(_DDL)
-    for obj in objects:
-        cols = [f'"{c.name}" {o.DUCKDB_TYPES[c.kind]}' for c in obj.columns]
-        cols += [f'"{n}" {t}' for n, t in o.LOAD_METADATA_COLUMNS.items()]
-        con.execute(f"CREATE TABLE IF NOT EXISTS {obj.table} ({', '.join(cols)})")
-        # Declared columns added to the spec later (e.g. a newly configured field)
-        existing = _table_columns(con, obj.name)
-        for c in obj.columns:
-            wanted = o.DUCKDB_TYPES[c.kind]
-            if c.name not in existing:
-                con.execute(f'ALTER TABLE {obj.table} ADD COLUMN "{c.name}" {wanted}')
-            elif c.kind in (o.MONEY, o.RATE) and existing[c.name] != wanted:
-                # A warehouse from before money was exact holds DOUBLE amounts: made DECIMAL
-                # once (DuckDB rounds each value to the cent), so old and new rows compare exactly.
-                con.execute(f'ALTER TABLE {obj.table} ALTER COLUMN "{c.name}" TYPE {wanted}')
-
-
-def _table_columns(con, table: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a raw table."""
-    rows = con.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
-        [table],
-    ).fetchall()
-    return dict(rows)
 
 
 def file_checksum(path: Path) -> str:
@@ -328,7 +272,7 @@ class Loader:
     def _add_extra_columns(self, extra: list[str]) -> None:
         if not extra:
             return
-        existing = _table_columns(self.con, self.obj.name)
+        existing = table_columns(self.con, self.obj.name)
         for name in extra:
             if name not in existing:
                 self.con.execute(f'ALTER TABLE {self.obj.table} ADD COLUMN "{name}" VARCHAR')

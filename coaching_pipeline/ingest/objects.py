@@ -56,7 +56,7 @@ RECORD_TIMESTAMPS = frozenset({
 })
 
 # Whose ids each landing-zone folder carries (settings ingest.id_patterns).
-SOURCE_ID_FORMATS = {"crm": "salesforce", "gong": "gong", "activity": "salesforce"}
+SOURCE_ID_FORMATS = {"crm": "salesforce", "gong": "gong", "activity": "salesforce", "cs": "salesforce"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class SourceObject:
     """One landing-zone object and the raw table it loads into."""
 
     name: str  # raw table name and Dagster asset name, e.g. "opportunity"
-    source: str  # landing sub-folder: crm, gong or activity
+    source: str  # landing sub-folder: crm, gong, activity or cs
     file_stems: tuple[str, ...]  # file name stems that belong to this object
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # columns identifying a record (upsert key)
@@ -177,10 +177,13 @@ def _salesforce(name, stems, *specs, key=("id",), one_of=(), description=""):
     )
 
 
-def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c"
+def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c", *,
+                       segment_field: str = "Segment__c", csm_field: str = "CSM__c", sdr_field: str = "SDR__c"
                        ) -> list[SourceObject]:
-    """The CRM objects. The configured role, region and MEDDPICC fields are declared so their
-    raw columns always exist (null when an extract does not carry them)."""
+    """The CRM objects. The configured role, region, segment, CSM, SDR and MEDDPICC fields are
+    declared so their raw columns always exist (null when an extract does not carry them)."""
+    from .objects_roles import contract, opportunity_line_item
+
     custom_opportunity = [f"{f}:text" for f in meddpicc_fields]
     return [
         _salesforce(
@@ -200,7 +203,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field
             "Id:id!", "Name:text!", "OwnerId:id", "Industry:text",
             Column("annual_revenue", MONEY, minimum=0, is_amount=True),
             Column("number_of_employees", INTEGER, minimum=0),
-            "BillingCountry:text", "Type:text",
+            "BillingCountry:text", "Type:text", f"{segment_field}:text", f"{csm_field}:id",
             description="Customer accounts.",
         ),
         _salesforce(
@@ -219,6 +222,7 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field
             "ForecastCategoryName:text",
             Column("probability", NUMBER, minimum=0, maximum=100),
             "Type:text", "LeadSource:text", "NextStep:text", "LastActivityDate:date",
+            "CreatedById:id", f"{sdr_field}:id",
             *custom_opportunity,
             description="Deals. Open, won and lost come from IsClosed/IsWon.",
         ),
@@ -296,6 +300,8 @@ def salesforce_objects(role_field: str, meddpicc_fields: list[str], region_field
             description="Dated exchange rates (advanced currency management): a rate holds from "
             "StartDate to the day before NextStartDate.",
         ),
+        opportunity_line_item(),
+        contract(),
     ]
 
 
@@ -366,6 +372,8 @@ ACTIVITIES = SourceObject(
         Column("account_id", ID), Column("contact_id", ID), Column("opportunity_id", ID),
         Column("duration_seconds", NUMBER, minimum=0), Column("direction", TEXT),
         Column("outcome", TEXT),
+        # Sales-engagement sequences (Outreach, Salesloft): the roles contract's SDR metrics.
+        Column("sequence_name", TEXT), Column("sequence_step", INTEGER, minimum=1), Column("cadence_type", TEXT),
     ),
     key=("source", "activity_id"),
     one_of=(("rep_id", "rep_email"),),
@@ -373,5 +381,10 @@ ACTIVITIES = SourceObject(
 )
 
 
-def all_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c") -> list[SourceObject]:
-    return [*salesforce_objects(role_field, meddpicc_fields, region_field), *GONG_OBJECTS, ACTIVITIES]
+def all_objects(role_field: str, meddpicc_fields: list[str], region_field: str = "Region__c",
+                **custom_fields: str) -> list[SourceObject]:
+    """Every landing-zone object; custom_fields: segment_field, csm_field, sdr_field (API names)."""
+    from .objects_roles import CS_OBJECTS
+
+    return [*salesforce_objects(role_field, meddpicc_fields, region_field, **custom_fields), *GONG_OBJECTS,
+            ACTIVITIES, *CS_OBJECTS]

@@ -17,6 +17,14 @@ OPTIONAL_OBJECTS = {
     "currency.",
     "dated_conversion_rate": "Optional: without crm/DatedConversionRate* files the static "
     "CurrencyType rates apply.",
+    "opportunity_line_item": "Optional: without crm/OpportunityLineItem* files the table exists empty "
+    "and discount depth is null.",
+    "contract": "Optional: without crm/Contract* files the table exists empty and a renewal's timing "
+    "is judged by its CloseDate.",
+    "cs_health": "Optional (the cs/ folder may be absent): without cs/health* files the table exists "
+    "empty and the health, NPS, CSAT and escalation metrics are null.",
+    "cs_onboarding": "Optional (the cs/ folder may be absent): without cs/onboarding* files the table "
+    "exists empty and time to value and milestones on time are null.",
 }
 
 # Columns described once for every object that has them (a table's own entry in COLUMNS wins).
@@ -119,6 +127,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "lead_source": "LeadSource.",
         "next_step": "NextStep free text.",
         "last_activity_date": "LastActivityDate maintained by Salesforce.",
+        "created_by_id": "CreatedById: the User who created the deal (its SDR when no SDR field is set).",
     },
     "opportunity_history": {
         "id": "OpportunityHistory Id.",
@@ -308,6 +317,55 @@ COLUMNS: dict[str, dict[str, str]] = {
         "opportunity_id": "Salesforce Opportunity Id, when known.",
         "duration_seconds": "Duration in seconds as the tool reports it (>= 0).",
         "direction": "Direction as the tool reports it (e.g. inbound, outbound).",
-        "outcome": "Outcome as the tool reports it (e.g. connected, replied).",
+        "outcome": (
+            "Outcome as the tool reports it: replied, meeting_booked, bounced, no_answer, connected, "
+            "or free text."
+        ),
+        "sequence_name": "Name of the sales-engagement sequence (cadence) the touch belongs to.",
+        "sequence_step": "Step number of the touch in its sequence (1, 2, ...; >= 1).",
+        "cadence_type": "Kind of sequence: cold, warm, abm, re_engage, or anything else (other).",
+    },
+    "opportunity_line_item": {
+        "id": "OpportunityLineItem Id.",
+        "opportunity_id": "The opportunity the product is on.",
+        "product_2_id": "Product2Id: the product sold.",
+        "quantity": "Quantity (>= 0).",
+        "unit_price": "UnitPrice: the sales price of one unit, in the line's currency (>= 0).",
+        "list_price": "ListPrice: the price-book price of one unit (>= 0).",
+        "total_price": "TotalPrice: quantity x sales price less the discount (>= 0).",
+        "discount": "Discount in percent, as Salesforce stores it (0-100; 12.5 is 12.5%).",
+        "currency_iso_code": "CurrencyIsoCode of the prices (the opportunity's); empty in a single-currency org.",
+    },
+    "contract": {
+        "id": "Contract Id.",
+        "account_id": "AccountId: the customer account.",
+        "start_date": "StartDate: first day of the contract.",
+        "end_date": "EndDate: last day of the contract; its renewal is due then.",
+        "status": "Status (Draft, In Approval Process, Activated ...).",
+        "contract_term": "ContractTerm: length in months (>= 1).",
+        "owner_id": "OwnerId: the User who owns the contract.",
+    },
+    "cs_health": {
+        "account_id": "Salesforce Account Id of the account scored.",
+        "snapshot_date": "Date of the health snapshot.",
+        "health_score": "Health score 0-100 (health_score or health_tier is required).",
+        "health_tier": (
+            "Health tier as delivered: healthy, neutral, at_risk or critical, any case (health_score "
+            "or health_tier is required)."
+        ),
+        "nps": "Net Promoter Score of the account on that date (-100 to 100).",
+        "csat": "Customer satisfaction score (>= 0, on the platform's own scale).",
+        "arr": "Annual recurring revenue of the account on that date (>= 0).",
+        "csm_id": "Salesforce User Id of the account's CSM, when the platform gives it.",
+        "csm_email": "Email of the account's CSM, matched to User.Email, when the platform gives it.",
+    },
+    "cs_onboarding": {
+        "account_id": "Salesforce Account Id of the account onboarded.",
+        "milestone": "Name of the onboarding milestone (e.g. Kickoff, Go-live).",
+        "due_date": "When the milestone is due.",
+        "completed_date": "When it was completed; empty while it is not.",
+        "ttv_target_days": "Target days from kickoff to go-live (time to value, >= 0).",
+        "go_live_date": "When the account went live; empty before.",
+        "kickoff_date": "When the onboarding started.",
     },
 }

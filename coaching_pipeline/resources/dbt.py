@@ -112,6 +112,9 @@ def dbt_vars() -> dict:
     return {
         "role_field": to_snake(crm.role_field),
         "region_field": to_snake(crm.region_field),
+        "segment_field": to_snake(crm.segment_field),
+        "csm_field": to_snake(crm.csm_field),
+        "sdr_field": to_snake(crm.sdr_field),
         "meddpicc_fields": {k: to_snake(v) for k, v in crm.meddpicc_fields.items()},
         "role_patterns": [p.model_dump() for p in crm.role_patterns],
         "champion_roles": [r.lower() for r in crm.champion_roles],
@@ -125,4 +128,5 @@ def dbt_vars() -> dict:
         **config.marts.model_dump(),
         "deal_health": config.deal_health.model_dump(),
         "next_best_actions": config.next_best_actions.model_dump(),
+        "roles": config.roles.model_dump(),
     }

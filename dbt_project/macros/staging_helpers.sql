@@ -32,3 +32,19 @@
 {% macro utc_today() -%}
     cast(timezone('UTC', now()) as date)
 {%- endmacro %}
+
+{#- A delivered label as a key: trimmed, lower-cased, runs of spaces and hyphens as one
+    underscore ("Meeting Booked", "meeting-booked" and "meeting_booked" all read
+    meeting_booked; "At Risk" reads at_risk). Null when blank. -#}
+{% macro label_key(column) -%}
+    regexp_replace(lower({{ clean_text(column) }}), '[ -]+', '_', 'g')
+{%- endmacro %}
+
+{#- label_key(column) when it is one of `values`, 'other' for any other delivered value,
+    null when nothing was delivered. -#}
+{% macro label_in(column, values) -%}
+    case
+        when {{ label_key(column) }} in ('{{ values | join("', '") }}') then {{ label_key(column) }}
+        when {{ clean_text(column) }} is not null then 'other'
+    end
+{%- endmacro %}

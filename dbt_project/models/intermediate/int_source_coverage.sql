@@ -53,6 +53,35 @@ stakeholder_activities as (
       and contact_id is not null
 ),
 
+-- The inputs of the role metrics (roles contract): each optional, each its own metrics' source.
+opportunity_history as (
+    select count(*) > 0 as present from {{ ref('stg_salesforce__opportunity_history') }}
+),
+
+line_items as (
+    select count(*) > 0 as present from {{ ref('stg_salesforce__opportunity_line_items') }}
+),
+
+contracts as (
+    select count(*) > 0 as present from {{ ref('stg_salesforce__contracts') }}
+),
+
+cs_health as (
+    select count(*) > 0 as present from {{ ref('stg_cs__health_snapshots') }}
+),
+
+cs_onboarding as (
+    select count(*) > 0 as present from {{ ref('stg_cs__onboarding_milestones') }}
+),
+
+-- An activity log without sequence steps (a dialer's, or a tool that does not export them)
+-- says nothing about response by step.
+sequences as (
+    select count(*) > 0 as present
+    from {{ ref('stg_activity__activities') }}
+    where sequence_step is not null
+),
+
 stakeholder_call_parties as (
     select count(*) > 0 as present
     from {{ ref('int_gong_calls') }} as calls
@@ -72,6 +101,13 @@ select
     contact_roles.present or stakeholder_activities.present or stakeholder_call_parties.present
         as has_stakeholder_source,
     -- has_champion and has_economic_buyer come from a MEDDPICC field or a contact role.
-    meddpicc.present or contact_roles.present as has_buying_role_source
+    meddpicc.present or contact_roles.present as has_buying_role_source,
+    opportunity_history.present as has_opportunity_history,
+    line_items.present as has_line_items,
+    contracts.present as has_contracts,
+    cs_health.present as has_cs_health,
+    cs_onboarding.present as has_cs_onboarding,
+    sequences.present as has_sequences
 from contact_roles, meddpicc, close_date_history, gong_calls, activity_log, crm_activities,
-    stakeholder_activities, stakeholder_call_parties
+    stakeholder_activities, stakeholder_call_parties, opportunity_history, line_items, contracts,
+    cs_health, cs_onboarding, sequences

@@ -26,6 +26,9 @@ select
     {{ clean_text('forecast_category_name') }} as forecast_category,
     probability,
     {{ clean_text('type') }} as opportunity_type,
+    -- The SDR who sourced the deal (var sdr_field) and who created it (the SDR's fallback).
+    {{ clean_id(adapter.quote(var('sdr_field'))) }} as sdr_field_id,
+    {{ clean_id('created_by_id') }} as created_by_id,
     {{ clean_text('lead_source') }} as lead_source,
     {{ clean_text('next_step') }} as next_step,
     last_activity_date,
