@@ -100,7 +100,8 @@ def team_rollup(team: list[dict], rows_by_rep: dict[str, dict], cfg, month_label
             fmt = _fmt(m.kind)
             values = [r.get(m.key) for r in rows]
             measured = sum(1 for v in values if v is not None)
-            team_cells.append(f"{fmt(_team_median(values))} ({measured} of {len(members)} sellers)")
+            team_cells.append(f"{fmt(_team_median(values))} ({measured} of {len(members)} "
+                              f"seller{'s' if len(members) != 1 else ''})")
             bench_cells.append(_cohort_value(rows, f"{m.key}_benchmark", fmt))
         groups.append({"role": role, "title": f"{ROLE_PLURALS[role]} ({len(members)})",
                        "columns": [m.label for m in columns], "sellers": sellers,
