@@ -1,50 +1,30 @@
 """The role sections of the workbench (issue 20): the rep dashboard's "Your <role> metrics" and
 the team view's roll-up per role, over HTTP against a real uvicorn server on the tiny org of
-app_org.py (m1 over Rita r1 and Ravi r2, m2 over Rosa r3), with marts.role_metrics rows of
-assets_tests/digests/role_rows.py for November 2026 (the month of the publication's as_of):
-Rita an AE (Ann's figures), Ravi an SDR (Sara's), Rosa an AE.
+app_org.py (m1 over Rita r1 and Ravi r2, m2 over Rosa r3), with the marts.role_metrics rows of
+roles_org.py for November 2026 (the month of the publication's as_of): Rita an AE (Ann's
+figures of assets_tests/digests/role_rows.py), Ravi an SDR (Sara's), Rosa an AE.
 
 A rep sees their own row only, their own role's metrics only, and a median only when two
 other sellers of the cohort make it up (the AE cohort is Rita and Rosa: one peer, so Rita
 reads "AE median n/a" where her manager reads "AE median 85%"). A file published before
 role_metrics existed says no role data was delivered."""
 
-import datetime as dt
 import json
 import re
 
-import duckdb
 import pytest
 
-from ..digests.role_rows import ae, create_role_metrics, sdr
 from .app_org import RunningServer
+from .roles_org import build_roles_published
 from .team_org import build_team_published
 from .test_app_http import signed_in
 
 pytestmark = pytest.mark.xdist_group("workbench_http")
 
-NOVEMBER = {"month_start": dt.date(2026, 11, 1), "month_end": dt.date(2026, 11, 30),
-            "window_start": dt.date(2026, 9, 1), "window_end": dt.date(2026, 11, 13)}
-OCTOBER = {"month_start": dt.date(2026, 10, 1), "month_end": dt.date(2026, 10, 31), "is_current_month": False}
-
-
-def _with_roles(path):
-    build_team_published(path)
-    con = duckdb.connect(str(path))
-    con.execute("update marts.sellers set role = 'SDR' where rep_id = 'r2'")
-    create_role_metrics(con, [
-        ae("r1", "Rita Rep", "m1", **NOVEMBER), sdr("r2", "Ravi Rep", "m1", **NOVEMBER),
-        ae("r3", "Rosa Rep", "m2", **NOVEMBER, **{"attainment_vs_pace": 0.5}),
-        # last month's row of Rita: never the one shown
-        ae("r1", "Rita Rep", "m1", **OCTOBER, **{"attainment_vs_pace": 0.1}),
-    ])
-    con.close()
-    return path
-
 
 @pytest.fixture(scope="module")
 def roles(tmp_path_factory):
-    with RunningServer(_with_roles(tmp_path_factory.mktemp("roles") / "analytics.duckdb")) as server:
+    with RunningServer(build_roles_published(tmp_path_factory.mktemp("roles") / "analytics.duckdb")) as server:
         yield server
 
 
