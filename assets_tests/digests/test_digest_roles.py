@@ -30,7 +30,7 @@ from coaching_pipeline.digests.role_sections import rep_section, team_rollup
 
 from ..dbt.crm_only_org import A1, A2, M1, WEEK
 from .october import AI_ENV, manifest, rep_doc, run_weeks
-from .role_rows import OCTOBER, ae, am, create_role_metrics, every_row
+from .role_rows import OCTOBER, ae, am, create_role_metrics, every_row, sdr
 
 pytestmark = pytest.mark.xdist_group("not_delivered")
 
@@ -112,7 +112,7 @@ def test_am_section(month_rows):
         "Performance summary": [
             # (1,200,000 + 80,000 - 10,000 - 20,000) / 1,200,000 = 104.2%
             "Net revenue retention 104% (starting ARR 1.20M, expansion 80k, contraction 10k, churn 20k, "
-            "from renewal and expansion deals); AM median 101%",
+            "from renewal and expansion deals); Mid-Market AM median 101%",  # the segment's AMs
             "Renewal rate 80% (8 of 10 closed renewals); AM median 85%",
         ],
         "Pattern diagnosis": [
@@ -234,6 +234,14 @@ def test_the_manager_rollup(month_rows):
         "| Sid Sdr | 3% (3 of 100 touches) | 25% (3 of 12 meetings booked) |\n"
         "| **Team median** | **4% (2 of 2 sellers)** | **25% (1 of 2 sellers)** |\n"  # (0.05 + 0.03) / 2
         "| SDR median | 4% | 25% |\n")
+
+
+def test_a_mart_without_a_benchmark_column_prints_no_median(month_rows):
+    # the mart may leave a metric without `<m>_benchmark` (e.g. volume vs target): no clause,
+    # rather than a median that reads "n/a" on every digest
+    row = {k: v for k, v in sdr().items() if k != "volume_vs_target_benchmark"}
+    assert lines(rep_section(row, None, [row], settings(), MONTH.label))["Pattern diagnosis"][-1] == \
+        "Volume vs target 75% (45.0 touches a business day; target 60)"
 
 
 def test_minimum_sample_comes_from_the_roles_settings():

@@ -61,7 +61,8 @@ CATALOG: dict[str, tuple[RoleMetric, ...]] = {
                    cohort="segment"),
     ),
     "AM": (
-        RoleMetric("nrr", "Net revenue retention", "summary", "nrr"),
+        # the NRR cohort is the segment's AMs (roles contract: NRR "by cohort (segment x Industry)")
+        RoleMetric("nrr", "Net revenue retention", "summary", "nrr", cohort="segment"),
         RoleMetric("renewal_rate", "Renewal rate", "summary", "share", "closed renewals"),
         RoleMetric("book_health_trend", "Book health trend", "pattern", "trend", "accounts", needs="has_cs_data"),
         RoleMetric("expansion_conversion", "Expansion conversion", "pattern", "share", "closed expansions"),

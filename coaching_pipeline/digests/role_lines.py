@@ -69,13 +69,21 @@ class Context:
             same = [r for r in same if r.get("segment") == self.row.get("segment")]
         return sum(1 for r in same if has_value(r))
 
-    def benchmark(self, m: RoleMetric, value, fmt, has_value: Callable[[dict], bool] | None = None) -> str | None:
-        if m.cohort is None:
+    def benchmark(self, m: RoleMetric, value, fmt, has_value: Callable[[dict], bool] | None = None,
+                  present: bool = True) -> str | None:
+        """'SDR median 4%'; None (no clause) for a metric without a benchmark, or when the
+        mart has no benchmark column for it (`present`)."""
+        if m.cohort is None or not present:
             return None
         if value is not None and self.guard and self.peers(m, has_value or (lambda r: r.get(m.key) is not None)) \
                 < defaults.MIN_PEERS_IN_BENCHMARK:
             value = None  # too few peers: the median would show one of them
         return f"{self.cohort_label(m)} {fmt(value)}"
+
+    def row_benchmark(self, m: RoleMetric, fmt) -> str | None:
+        """The benchmark of a row-level metric, from its `<m>_benchmark` column."""
+        column = f"{m.key}_benchmark"
+        return self.benchmark(m, self.row.get(column), fmt, present=column in self.row)
 
     def missing(self, m: RoleMetric) -> str | None:
         """The input the org never delivered (None: delivered, or the row does not say)."""
@@ -102,7 +110,7 @@ def _share(m: RoleMetric, c: Context, numerator: str | None = None, denominator:
         return [_line(m, m.label, reason=small or "n/a", status="small" if small else "none", note=note)]
     detail = f"{count(top)} of {count(bottom)} {m.unit}" if top is not None and bottom is not None else None
     return [_line(m, m.label, value=pct(value), detail=detail,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct), note=note)]
+                  benchmark=c.row_benchmark(m, pct), note=note)]
 
 
 def _late(m: RoleMetric, c: Context) -> list[dict]:
@@ -130,7 +138,7 @@ def _trend(m: RoleMetric, c: Context) -> list[dict]:
         small = c.small(m.key, accounts)
         return [_line(m, m.label, reason=small or "n/a", status="small" if small else "none")]
     return [_line(m, m.label, value=fmt(value), detail=f"{count(accounts)} accounts" if accounts is not None else None,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), fmt))]
+                  benchmark=c.row_benchmark(m, fmt))]
 
 
 def _attainment(m: RoleMetric, c: Context) -> list[dict]:
@@ -140,7 +148,7 @@ def _attainment(m: RoleMetric, c: Context) -> list[dict]:
         return [_line(m, m.label, reason="n/a (no quota this quarter)" if not bottom else "n/a", status="none")]
     return [_line(m, m.label, value=pct(value),
                   detail=f"won and Commit {money(top)} of {money(bottom)} quota to date" if bottom else None,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct))]
+                  benchmark=c.row_benchmark(m, pct))]
 
 
 def _forecast(m: RoleMetric, c: Context) -> list[dict]:
@@ -159,7 +167,7 @@ def _forecast(m: RoleMetric, c: Context) -> list[dict]:
     previous = row.get("forecast_accuracy_previous")
     detail = "".join(parts) + (f"; the quarter before {pct(previous)}" if previous is not None else "")
     return [_line(m, m.label, value=pct(value), detail=detail,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct), note=note)]
+                  benchmark=c.row_benchmark(m, pct), note=note)]
 
 
 NRR_SOURCES = {"health_arr": "from customer-success ARR", "opportunities": "from renewal and expansion deals"}
@@ -175,7 +183,7 @@ def _nrr(m: RoleMetric, c: Context) -> list[dict]:
               f"{money(row.get('nrr_contraction'))}, churn {money(row.get('nrr_churn'))}")
     source = NRR_SOURCES.get(row.get("nrr_source") or "")
     return [_line(m, m.label, value=pct(value), detail=detail + (f", {source}" if source else ""),
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct))]
+                  benchmark=c.row_benchmark(m, pct))]
 
 
 def _discount(m: RoleMetric, c: Context) -> list[dict]:
@@ -185,7 +193,7 @@ def _discount(m: RoleMetric, c: Context) -> list[dict]:
         return [_line(m, m.label, reason="n/a (no won line items in the period)" if not won else "n/a",
                       status="none")]
     return [_line(m, m.label, value=pct(value), detail=f"over {money(won)} of won line items" if won else None,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct))]
+                  benchmark=c.row_benchmark(m, pct))]
 
 
 def _volume(m: RoleMetric, c: Context) -> list[dict]:
@@ -196,7 +204,7 @@ def _volume(m: RoleMetric, c: Context) -> list[dict]:
                       status="none")]
     detail = f"{num(per_day)} touches a business day" + (f"; target {num(target, 0)}" if target is not None else "")
     return [_line(m, m.label, value=pct(value), detail=detail,
-                  benchmark=c.benchmark(m, row.get(f"{m.key}_benchmark"), pct))]
+                  benchmark=c.row_benchmark(m, pct))]
 
 
 def _score(m: RoleMetric, c: Context) -> list[dict]:
@@ -254,7 +262,8 @@ def _items(m: RoleMetric, c: Context) -> list[dict]:
             return any(x and x.get(ident) == key and x.get(value_key) is not None for x in (r.get(m.key) or []))
 
         out.append(_line(m, label, value=fmt(value), detail=detail,
-                         benchmark=c.benchmark(m, i.get("benchmark"), fmt, peer_has), item=str(i.get(ident))))
+                         benchmark=c.benchmark(m, i.get("benchmark"), fmt, peer_has, present="benchmark" in i),
+                         item=str(i.get(ident))))
     return out
 
 

@@ -25,7 +25,10 @@ from .role_catalog import ROLES, SECTION_TITLES, headline, metrics_of, min_sampl
 from .role_lines import metric_lines, signed, window_text
 
 ROLE_PLURALS = {"AE": "AEs", "AM": "AMs", "CSM": "CSMs", "SDR": "SDRs"}
-SEGMENT_NOTE = "; stage, days-in-stage and discount medians are of your segment's AEs"
+SEGMENT_NOTES = {  # the entries whose benchmark is the segment cohort's (role_catalog cohort "segment")
+    "AE": "; stage, days-in-stage and discount medians are of your segment's AEs",
+    "AM": "; the NRR median is of your segment's AMs",
+}
 NO_DATA = "no role data was delivered"
 
 
@@ -52,7 +55,7 @@ def rep_section(row: dict | None, role: str | None, cohort: list[dict], cfg, mon
         if lines:
             sections.append({"key": key, "title": heading, "lines": lines})
     intro = (f"{window_text(row, month_label)}; each median is of the {ROLE_PLURALS[role]} in the same month"
-             + (SEGMENT_NOTE if role == "AE" else "") + ".")
+             + SEGMENT_NOTES.get(role, "") + ".")
     note = f"A rate on fewer than {min_sample(cfg, '')} cases shows as not enough data, never as zero."
     return {"role": role, "title": title, "empty": None, "intro": intro, "note": note, "sections": sections}
 
