@@ -152,6 +152,22 @@ def test_a_missing_input_is_said_never_zero(month_rows):
                               "Escalation rate (at risk or critical): no customer-success data",
                               "Accounts dropping a health tier: no customer-success data"],
     }
+    # health snapshots missing, onboarding delivered (when the mart says which): only the health metrics go
+    no_health = lines(section_of(month_rows, "c1", has_cs_health=False, has_cs_onboarding=True,
+                                 book_health_trend=None, escalation_rate=None, book_tier_drop_share=None,
+                                 nps_mean=None))
+    assert no_health["Performance summary"] == ["Time to value on target 70% (7 of 10 onboardings); CSM median 60%",
+                                                "Book health trend: no customer-success health data"]
+    assert no_health["Pattern diagnosis"][1:] == [
+        "Escalation rate (at risk or critical): no customer-success health data",
+        "Accounts dropping a health tier: no customer-success health data"]
+    # no OpportunityHistory: the mart leaves the stage lists null, not empty
+    no_history = lines(section_of(month_rows, "a1", stage_conversions=None, days_in_stage=None))
+    assert no_history["Pattern diagnosis"][:2] == [
+        "Stage conversion: no stage history (OpportunityHistory) in the CRM data",
+        "Days in stage: no stage history (OpportunityHistory) in the CRM data"]
+    assert lines(section_of(month_rows, "a1", stage_conversions=[]))["Pattern diagnosis"][0] == \
+        "Stage conversion: n/a (no deal left an open stage in the window)"
     no_sequences = lines(section_of(month_rows, "s1", has_sequence_data=False, response_by_step=None,
                                     response_by_cadence=None))["Pattern diagnosis"]
     assert no_sequences[:2] == ["Response rate by sequence step: no sequence data in the activity log",

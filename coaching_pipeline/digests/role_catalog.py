@@ -21,6 +21,9 @@ ROLES = ("AE", "AM", "CSM", "SDR")  # the roll-up's order
 # (role_metrics' coverage columns: the org delivered the input at all). Never a zero.
 MISSING_TEXT = {
     "has_cs_data": "no customer-success data",
+    "has_cs_health": "no customer-success health data",
+    "has_cs_onboarding": "no customer-success onboarding data",
+    "has_opportunity_history": "no stage history (OpportunityHistory) in the CRM data",
     "has_sequence_data": "no sequence data in the activity log",
     "has_line_items": "no line items",
     "has_contracts": "no contracts",
@@ -37,7 +40,9 @@ DEFAULT_FORECAST_BAND = (0.85, 1.15)
 class RoleMetric:
     """One printed entry. `key` is the role_metrics column (a list column for the per-stage,
     per-step and per-cadence entries); `unit` names what the sample counts ("2 of 40 touches");
-    `needs` the coverage column of the input it cannot do without; `cohort` the benchmark's:
+    `needs` the coverage columns of the input it cannot do without, the most precise first (the
+    first one the row has decides: `has_cs_health` when the mart carries it, else
+    `has_cs_data`); `cohort` the benchmark's:
     "role" (the role cohort's median), "segment" (the segment cohort's) or None (no benchmark)."""
 
     key: str
@@ -45,52 +50,59 @@ class RoleMetric:
     section: str            # "summary" (performance summary) | "pattern" (pattern diagnosis)
     kind: str               # how builders read it: share | attainment | forecast | nrr | trend | volume | score | a list kind
     unit: str | None = None
-    needs: str | None = None
+    needs: tuple[str, ...] = ()
     cohort: str | None = "role"
     optional: bool = False  # printed only when it has a value (NPS, CSAT: "when present")
 
+
+HEALTH = ("has_cs_health", "has_cs_data")          # cs/health snapshots
+ONBOARDING = ("has_cs_onboarding", "has_cs_data")  # cs/onboarding milestones
+SEQUENCES = ("has_sequence_data",)
+LINE_ITEMS = ("has_line_items",)
+HISTORY = ("has_opportunity_history",)  # a null stage list (not an empty one) says it is missing too
 
 CATALOG: dict[str, tuple[RoleMetric, ...]] = {
     "AE": (
         RoleMetric("attainment_vs_pace", "Attainment vs pace", "summary", "attainment"),
         RoleMetric("forecast_accuracy", "Forecast accuracy", "summary", "forecast"),
         RoleMetric("stage_conversions", "Stage conversion", "pattern", "stage_conversions", "deals",
+                   needs=HISTORY, cohort="segment"),
+        RoleMetric("days_in_stage", "Days in stage", "pattern", "days_in_stage", "deals", needs=HISTORY,
                    cohort="segment"),
-        RoleMetric("days_in_stage", "Days in stage", "pattern", "days_in_stage", "deals", cohort="segment"),
-        RoleMetric("discount_depth", "Discount depth on won deals", "pattern", "discount", needs="has_line_items",
+        RoleMetric("discount_depth", "Discount depth on won deals", "pattern", "discount", needs=LINE_ITEMS,
                    cohort="segment"),
     ),
     "AM": (
         # the NRR cohort is the segment's AMs (roles contract: NRR "by cohort (segment x Industry)")
         RoleMetric("nrr", "Net revenue retention", "summary", "nrr", cohort="segment"),
         RoleMetric("renewal_rate", "Renewal rate", "summary", "share", "closed renewals"),
-        RoleMetric("book_health_trend", "Book health trend", "pattern", "trend", "accounts", needs="has_cs_data"),
+        RoleMetric("book_health_trend", "Book health trend", "pattern", "trend", "accounts", needs=HEALTH),
         RoleMetric("expansion_conversion", "Expansion conversion", "pattern", "share", "closed expansions"),
         RoleMetric("renewals_opened_late_share", "Renewals opened late", "pattern", "late", "renewals opened"),
         RoleMetric("book_tier_drop_share", "Accounts dropping a health tier", "pattern", "tier_drops", "accounts",
-                   needs="has_cs_data", cohort=None),
+                   needs=HEALTH, cohort=None),
     ),
     "CSM": (
         RoleMetric("ttv_attainment", "Time to value on target", "summary", "share", "onboardings",
-                   needs="has_cs_data"),
-        RoleMetric("book_health_trend", "Book health trend", "summary", "trend", "accounts", needs="has_cs_data"),
+                   needs=ONBOARDING),
+        RoleMetric("book_health_trend", "Book health trend", "summary", "trend", "accounts", needs=HEALTH),
         RoleMetric("milestones_on_time", "Onboarding milestones on time", "pattern", "share", "milestones",
-                   needs="has_cs_data"),
+                   needs=ONBOARDING),
         RoleMetric("escalation_rate", "Escalation rate (at risk or critical)", "pattern", "share", "accounts",
-                   needs="has_cs_data"),
+                   needs=HEALTH),
         RoleMetric("book_tier_drop_share", "Accounts dropping a health tier", "pattern", "tier_drops", "accounts",
-                   needs="has_cs_data", cohort=None),
-        RoleMetric("nps_mean", "NPS", "pattern", "score", needs="has_cs_data", cohort=None, optional=True),
-        RoleMetric("csat_mean", "CSAT", "pattern", "score", needs="has_cs_data", cohort=None, optional=True),
+                   needs=HEALTH, cohort=None),
+        RoleMetric("nps_mean", "NPS", "pattern", "score", needs=HEALTH, cohort=None, optional=True),
+        RoleMetric("csat_mean", "CSAT", "pattern", "score", needs=HEALTH, cohort=None, optional=True),
     ),
     "SDR": (
         RoleMetric("meeting_acceptance", "Meeting acceptance", "summary", "share", "touches"),
         RoleMetric("qualified_conversion", "Conversion to qualified opportunity", "summary", "share",
                    "meetings booked"),
         RoleMetric("response_by_step", "Response rate by sequence step", "pattern", "response_by_step", "touches",
-                   needs="has_sequence_data"),
+                   needs=SEQUENCES),
         RoleMetric("response_by_cadence", "Response rate by cadence type", "pattern", "response_by_cadence", "touches",
-                   needs="has_sequence_data"),
+                   needs=SEQUENCES),
         RoleMetric("volume_vs_target", "Volume vs target", "pattern", "volume"),
     ),
 }

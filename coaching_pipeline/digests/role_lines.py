@@ -86,9 +86,14 @@ class Context:
         return self.benchmark(m, self.row.get(column), fmt, present=column in self.row)
 
     def missing(self, m: RoleMetric) -> str | None:
-        """The input the org never delivered (None: delivered, or the row does not say)."""
-        if m.needs and self.row.get(m.needs) is False:
-            return MISSING_TEXT[m.needs]
+        """The input the org never delivered (None: delivered, or the row does not say): the
+        first of the metric's coverage columns the row has decides."""
+        column = next((n for n in m.needs if n in self.row), None)
+        if column is not None and self.row[column] is False:
+            return MISSING_TEXT[column]
+        if "has_opportunity_history" in m.needs and column is None and self.row.get(m.key) is None:
+            # the mart leaves a stage list null (not empty) without OpportunityHistory
+            return MISSING_TEXT["has_opportunity_history"]
         return None
 
     def small(self, metric: str, sample) -> str | None:
