@@ -7,6 +7,9 @@ with a manifest, and their delivery ("Delivery").
 - formatting: the month (`Month`) and every number, amount, date and trend as printed;
 - rep_digest: what the rep digest says (the guardrails live here), one seller at a time;
 - documents: the manager digest, the SLM notice and `gather`, every document of a month;
+- role_catalog, role_lines, role_sections: the role sections (roles contract) from
+  marts.role_metrics: "Your <role> metrics" of the rep digest (the seller's own row and
+  role only) and the manager digest's roll-up per role; the workbench prints the same;
 - escalations, decisions, hygiene: the escalations, the manager's decision on each (for the
   SLM notice) and the stale deals, as the documents print them;
 - charts: matplotlib charts as SVG and PNG, deterministic;

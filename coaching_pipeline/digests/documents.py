@@ -26,6 +26,7 @@ from .escalations import RULE_LABELS
 from .formatting import Month, day_text, deal_texts, money, num, safe_url
 from .month_data import MonthData, read_month
 from .rep_digest import SKILL_ROWS, RepDigest, rep_digest
+from .role_sections import team_rollup
 
 COMPONENT_LABELS = {name: c.label for name, c in BY_NAME.items()}
 
@@ -42,6 +43,7 @@ class ManagerDigest:
     at_risk: dict
     hygiene: dict = field(default_factory=dict)  # open deals more than 90 days past due (hygiene.py)
     queued: int = 0  # recommendations waiting for a free focus-area slot (coaching/signal.py)
+    roles: dict = field(default_factory=dict)  # the team's roll-up per role (role_sections.team_rollup)
 
 
 @dataclass
@@ -165,6 +167,8 @@ def manager_digest(data: MonthData, manager_id: str) -> ManagerDigest:
         flags=_flags(data, manager_id),
         at_risk=_at_risk(data, team_ids),
         hygiene=hygiene.team_list(data.stale_deals, team_ids, data.name, data.cfg),
+        roles=team_rollup([{"rep_id": u["user_id"], "name": data.name(u["user_id"]), "role": u["role"]}
+                           for u in data.teams.get(manager_id, [])], data.role_by_rep, data.cfg, data.month.label),
     )
 
 

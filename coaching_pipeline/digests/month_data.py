@@ -12,6 +12,8 @@ intermediate.int_as_of), so:
 - activities, calls, escalations and daily flags are those dated in the month;
 - the sources the org delivered at all are intermediate.int_source_coverage (coverage.py):
   a figure whose source is absent is printed as the missing data, not as n/a;
+- role metrics (marts.role_metrics) are the row of the month rendered (month_start), its
+  rates over the mart's window (role_sections.py);
 - focus areas are approved or modified coaching events open at the month's end; next best
   actions, pending approvals, at-risk deals and the hygiene list are the current ones (as of
   the run); deals more than 90 days past their close date are hygiene (hygiene.py): out of
@@ -213,6 +215,15 @@ def read_escalations(con: duckdb.DuckDBPyConnection, month: Month) -> list[dict]
         order by escalation_date, rep_id, rule, pattern_key, escalation_id""", [month.start, month.end])
 
 
+def read_role_metrics(con: duckdb.DuckDBPyConnection, month: Month) -> list[dict]:
+    """marts.role_metrics' rows of the month (one per seller; roles contract), by role then
+    seller. Empty for a warehouse built before the mart existed: the role sections then say
+    that no role data was delivered (role_sections.py)."""
+    if not table_exists(con, "marts", "role_metrics"):
+        return []
+    return _rows(con, "select * from marts.role_metrics where month_start = ? order by role, rep_id", [month.start])
+
+
 def read_process_gaps(con: duckdb.DuckDBPyConnection, month: Month) -> list[dict]:
     """The process gaps of the month's last assessed week (coaching.process_gaps): reported
     once, in the SLM notice, instead of an event per seller. Empty for an older warehouse."""
@@ -278,6 +289,9 @@ class MonthData:
         self.pending = _group(approvals.list_pending(con).to_dicts(), "manager_id", keep_key=True)
         self.queued = approvals.count_queued(con)  # manager_id -> events waiting for a focus-area slot
         self.process_gaps = read_process_gaps(con, month)
+        self.role_rows = read_role_metrics(con, month)
+        self.role_by_rep = {r["rep_id"]: r for r in self.role_rows}
+        self.role_cohorts = _group(list(self.role_rows), "role", keep_key=True)  # the benchmarks' cohorts
         self.escalations = escalations.escalation_rows(con, read_escalations(con, month), self.as_of, self.name)
         self.escalations_by_manager = _group(self.escalations, "manager_id", keep_key=True)
 

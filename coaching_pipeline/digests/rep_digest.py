@@ -10,7 +10,8 @@ name, and it only holds recommendations a manager approved or modified.
 Not delivered is not zero (coverage.py): a figure whose source the org never delivered
 (contact roles, MEDDPICC fields, close-date history, Gong calls, activities) is printed as
 the missing data ("no contact roles in the CRM data"), never 0, 0% or a perfect score, and
-the skills it leaves unmeasured are listed. A strength, or the strongest skill, is never a
+the skills it leaves unmeasured are listed. The role section ("Your SDR metrics") holds the
+rep's own role_metrics row only, and only their role's metrics (role_sections.py). A strength, or the strongest skill, is never a
 skill with a gap or at Critical (scoring.may_be_strength).
 """
 
@@ -27,6 +28,7 @@ from ..config import Settings
 from . import defaults
 from .formatting import Month, Trend, day_text, deal_texts, money, num, pct, safe_url, slug
 from .month_data import MonthData
+from .role_sections import rep_section
 
 SKILL_ROWS = SKILL_ORDER  # the six skills, then overall
 
@@ -48,6 +50,7 @@ class RepDigest:
     progress: list[str]
     other_names: list[str] = field(default_factory=list, repr=False)  # guardrail input, never rendered
     missing_data: list[str] = field(default_factory=list)  # the absent sources, as said (coverage.py)
+    roles: dict | None = None  # "Your <role> metrics" (role_sections.rep_section); None outside the four roles
 
     def metric(self, key: str) -> dict | None:
         return next((r for r in self.performance if r["key"] == key), None)
@@ -330,6 +333,14 @@ def _strengths(skills: dict) -> list[dict]:
             and r["score"] >= defaults.STRENGTH_MIN_SCORE]
 
 
+def _roles(data: MonthData, rep_id: str) -> dict | None:
+    """The seller's own role section: their own row, their own role's metrics, benchmarks of
+    their role's cohort (guarded like every group figure of the rep digest)."""
+    row = data.role_by_rep.get(rep_id)
+    role = (row or {}).get("role") or data.person(rep_id)["role"]
+    return rep_section(row, role, data.role_cohorts.get(role, []), data.cfg, data.month.label, guard=True)
+
+
 def rep_digest(data: MonthData, rep_id: str) -> RepDigest:
     """The rep digest of seller `rep_id` for the month of `data`, without rendering it."""
     quarter, perf_rows, pattern = _performance(data, rep_id)
@@ -341,4 +352,5 @@ def rep_digest(data: MonthData, rep_id: str) -> RepDigest:
         strengths=_strengths(skills), focus_areas=focus, calls=_calls(data, rep_id),
         next_actions=_next_actions(data, rep_id), progress=_progress(skills, resolved, quarter, perf_rows, data.cfg),
         other_names=data.other_seller_names(rep_id), missing_data=data.coverage.missing_texts(),
+        roles=_roles(data, rep_id),
     )

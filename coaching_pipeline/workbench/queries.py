@@ -19,6 +19,7 @@ from .access import Org, Person, RepAccess
 from .activity_queries import activity
 from .inbox_queries import _unapplied_of
 from .published import has_column, has_table, rows
+from .role_queries import rep_roles
 from .store.models import ActionOutcome
 from .store.requests import hidden_actions
 
@@ -256,6 +257,12 @@ def this_week(focus: list[dict], actions: list[dict]) -> list[str]:
     return items or ["Keep your pipeline current: update the next step and close date of every open deal."]
 
 
+def _publication_as_of(cur) -> dt.date | None:
+    if not has_column(cur, "marts", "publication", "as_of"):
+        return None
+    return cur.execute("select max(as_of) from marts.publication").fetchone()[0]
+
+
 def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None, *, store=None,
               org: Org | None = None, now: dt.datetime | None = None) -> dict | None:
     """One rep's dashboard for a fiscal quarter (default: the current one, else the latest).
@@ -284,6 +291,8 @@ def dashboard(cur, rep: Person, access: RepAccess, quarter: str | None = None, *
         "today": today, "tomorrow": today + dt.timedelta(days=1), "time_zone": str(zone),
         "has_store": store is not None,
         "insights": insights(cur, rep.user_id, access, store=store, names=names),
+        # the seller's own role_metrics row, their role's metrics only (role_queries)
+        "roles": rep_roles(cur, rep, access, _publication_as_of(cur)),
         "may": access.__dict__,
     }
     data["insights"]["this_week"] = this_week(data["insights"]["focus_areas"], actions["shown"])

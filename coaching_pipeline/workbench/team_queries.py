@@ -28,6 +28,7 @@ from ..digests.escalations import ESCALATED_TO, RULE_LABELS
 from ..digests.formatting import Month, day_text, money, num, pct
 from .access import Org, Person, Viewer, rep_access
 from .published import has_column, has_table, rows
+from .role_queries import team_roles
 
 # The health band boundary between red and yellow (deal_health_scores.health_band): below it
 # the seller's average open deal is red. On the sample data the median seller's mean is ~35.
@@ -339,6 +340,7 @@ def team_view(cur, org: Org, scope: TeamScope) -> dict:
                      "not_placed": sum(1 for s in sellers if s["quadrant"] is None)},
         "flags": flags, "escalations": escalations, "at_risk": at_risk,
         "summary": _summary(sellers, at_risk, flags, escalations),
+        "roles": team_roles(cur, scope.sellers, as_of),  # the roll-up per role (role_queries)
     }
 
 

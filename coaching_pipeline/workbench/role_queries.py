@@ -1,0 +1,74 @@
+"""The role sections of the workbench (roles contract, last paragraph), read from the published
+marts.role_metrics and worded by the digests' code (digests/role_sections.py), so the
+dashboard, the team view, their JSON twins and the digests print the same texts.
+
+- the rep dashboard (/reps/{id}): the seller's own row only, with their own role's metrics;
+  the cohort rows are read for the benchmark guardrail (a median is hidden from a rep when
+  fewer than two peers make it up) and never leave this module;
+- the team view (/team): the roll-up per role of the scope's sellers (team_queries.scope_for
+  decides who they are, before anything is read).
+
+The month is the one holding the data's as_of (role_metrics.is_current_month; a file without
+that column: its latest month_start). A file published before role_metrics existed reads as
+"no role data was delivered". Access is decided before these run (access.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..config import settings
+from ..digests.formatting import Month
+from ..digests.role_sections import rep_section, team_rollup
+from .access import Person, RepAccess
+from .published import columns_of, rows
+
+
+def _month_filter(columns: set[str]) -> str:
+    if "is_current_month" in columns:
+        return "is_current_month"
+    return "month_start = (select max(month_start) from marts.role_metrics)"
+
+
+def read_current(cur, *, role: str | None = None, rep_ids: list[str] | None = None) -> list[dict] | None:
+    """The current month's rows (of `role`, or of `rep_ids`), by rep id; None when the file has
+    no role_metrics."""
+    columns = columns_of(cur, "marts", "role_metrics")
+    if not columns:
+        return None
+    where, params = [_month_filter(columns)], []
+    if role is not None:
+        where.append("role = ?")
+        params.append(role)
+    if rep_ids is not None:
+        if not rep_ids:
+            return []
+        where.append(f"rep_id in ({','.join('?' * len(rep_ids))})")
+        params.extend(rep_ids)
+    return rows(cur, f"select * from marts.role_metrics where {' and '.join(where)} order by rep_id", params)
+
+
+def month_label(found: list[dict] | None, as_of: dt.date | None) -> str:
+    """The month the section covers: the rows' month, else the as_of's, else 'this month'."""
+    day = next((r["month_start"] for r in found or [] if r.get("month_start")), None) or as_of
+    return Month.of(day).label if day else "this month"
+
+
+def rep_roles(cur, rep: Person, access: RepAccess, as_of: dt.date | None = None) -> dict | None:
+    """The seller's role section (None for a role outside AE, AM, CSM, SDR): their own row, of
+    the role the row carries (else the CRM user's). A rep looking at their own dashboard gets
+    guarded medians; a manager (see_names) the medians as they are."""
+    mine = read_current(cur, rep_ids=[rep.user_id])
+    own = mine[0] if mine else None
+    role = (own or {}).get("role") or rep.role
+    cohort = (read_current(cur, role=role) or []) if own is not None else []
+    return rep_section(own, role, cohort, settings(), month_label(mine, as_of), guard=not access.see_names)
+
+
+def team_roles(cur, sellers: tuple[Person, ...], as_of: dt.date | None = None) -> dict:
+    """The roll-up per role of `sellers` (the team view's scope, by name)."""
+    ids = [s.user_id for s in sellers]
+    found = read_current(cur, rep_ids=ids)
+    by_rep = {r["rep_id"]: r for r in found or []}
+    return team_rollup([{"rep_id": s.user_id, "name": s.name, "role": s.role} for s in sellers], by_rep,
+                       settings(), month_label(found, as_of))
