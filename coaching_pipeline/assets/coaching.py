@@ -44,17 +44,20 @@ _EVIDENCE_MODELS = [
         "stg_gong__scorecard_questions",
         "stg_salesforce__opportunity_history",
         "stg_salesforce__opportunity_field_history",
+        "stg_salesforce__opportunity_line_items",
     )
 ]
+# The role patterns (role_patterns.py) are read from the mart by the replay.
+ROLE_METRICS = AssetKey(["marts", "role_metrics"])
 
 
 @multi_asset(
     specs=[
         AssetSpec(ASSESSMENTS, deps=_EVIDENCE_MODELS, group_name="coaching", kinds={"duckdb", "polars"},
                   description="Weekly skill scores per seller (six skills and overall), append-only."),
-        AssetSpec(COACHING_LOG, deps=[ASSESSMENTS, APPLIED_DECISIONS], group_name="coaching", kinds={"duckdb", "polars"},
+        AssetSpec(COACHING_LOG, deps=[ASSESSMENTS, APPLIED_DECISIONS, ROLE_METRICS], group_name="coaching", kinds={"duckdb", "polars"},
                   description="Coaching events behind the manager approval gate, with their persistence clock."),
-        AssetSpec(ESCALATIONS, deps=[ASSESSMENTS], group_name="coaching", kinds={"duckdb", "polars"},
+        AssetSpec(ESCALATIONS, deps=[ASSESSMENTS, ROLE_METRICS], group_name="coaching", kinds={"duckdb", "polars"},
                   description="Escalations to managers and second-line managers with their weekly history."),
     ],
     partitions_def=WEEKLY_PARTITIONS,

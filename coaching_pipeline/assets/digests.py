@@ -38,7 +38,7 @@ DIGEST_DELIVERY = AssetKey(["digests", "digest_delivery"])
 
 _INPUTS = [ASSESSMENTS, COACHING_LOG, ESCALATIONS, DAILY_FLAGS] + [
     AssetKey(["marts", name])
-    for name in ("rep_performance", "rep_activities", "deal_health_scores", "next_best_actions")
+    for name in ("rep_performance", "rep_activities", "deal_health_scores", "next_best_actions", "role_metrics")
 ] + [AssetKey(["intermediate", "int_gong_calls"])]
 
 

@@ -54,7 +54,7 @@ PUBLISHED_MARTS = AssetKey(["warehouse", "published_marts"])
 
 # The mart contract's tables (schema `marts` in both files).
 MART_TABLES = ("users", "sellers", "rep_performance", "top_performer_patterns", "rep_activities", "deal_health_scores",
-               "next_best_actions")
+               "next_best_actions", "role_metrics")
 # The coaching state analysts read (schema `coaching` in both files). Internal tables
 # (caches) are not published. A table not created yet (no weekly run so far) is skipped.
 COACHING_TABLES = ("skill_assessment_log", "coaching_log", "coaching_history", "escalations", "daily_flags",
