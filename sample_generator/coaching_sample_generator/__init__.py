@@ -130,7 +130,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import activities, crm, currency, gong, gong_calls, messiness, truth
+from . import activities, crm, currency, gong, gong_calls, messiness, roles, truth
 from .accounts import build_accounts
 from .common import ZONES, Calendar
 from .deals import build_deals, build_quotas
@@ -144,9 +144,10 @@ SUSPICIOUS = messiness.SUSPICIOUS
 _GENERATED = {
     "crm": re.compile(r"^(User|UserRole|Account|Contact|Opportunity|OpportunityHistory|OpportunityContactRole|"
                       r"OpportunityFieldHistory|Task|Event|ForecastingQuota|Period|Organization|CurrencyType|"
-                      r"DatedConversionRate)(__.*)?\.csv$"),
+                      r"DatedConversionRate|OpportunityLineItem|Contract)(__.*)?\.csv$"),
     "gong": re.compile(r"^(users|calls|transcripts|scorecards|answered_scorecards)_\d{4}\.json$"),
     "activity": re.compile(r"^activities_.*\.(csv|parquet)$"),
+    "cs": re.compile(r"^(health|onboarding)\.csv$"),
 }
 
 
@@ -196,12 +197,13 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     step("accounts")
     deals = build_deals(org, acc, con, cal, seed)
     quotas = build_quotas(org, deals, cal, seed)
+    rp = roles.prepare(org, acc, deals, cal, seed)  # role fields and the one change to existing rows
     step("deals")
     crm.write_organization(cal, sink)
     crm.write_currencies(org.fx, cal, sink)
     crm.write_users(org, cal, sink)
     crm.write_user_roles(org, cal, sink)
-    crm.write_accounts(acc, org, cal, sink)
+    crm.write_accounts(acc, org, cal, sink, extra=rp.account_columns)
     crm.write_contacts(con, acc, org, cal, sink)
     crm.write_contact_roles(deals, con, cal, sink)
     crm.write_history(deals, cal, sink)
@@ -209,6 +211,7 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     crm.write_periods(quotas, cal, sink)
     crm.write_quotas(quotas, org, cal, sink)
     opp_info = messiness.write_opportunities(deals, acc, org, cal, sink)
+    roles.write_crm(rp, org, acc, deals, cal, seed, sink)
     step("crm")
     calls = gong_calls.build_calls(org, acc, deals, cal, seed)
     gw = gong.GongWriter(org, acc, con, deals, calls, cal, spec, seed, sink)
@@ -217,13 +220,15 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     kept = gw.write_all(tick=lambda: step("gong"))
     step("gong calls")
     act = activities.generate_activities(org, acc, con, deals, cal, spec, seed, sink, tick=lambda: step("activities"))
+    roles.write_activity_and_cs(rp, org, acc, con, cal, spec, seed, sink)
     messiness.write_late_opportunities(acc, org, cal, sink)
     messiness.write_late_tasks(acc, org, cal, sink)
     messiness.write_late_activities(act["redeliver"], org, acc, cal, sink)
     gong_info = messiness.write_late_gong(gw, kept, seed, sink)
     step("late files")
     truth_file = truth.truth_path(out)
-    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed))
+    role_truth, role_unplanted = roles.truth(rp, org, deals, cal, act["touches"])
+    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed, role_truth))
     bar.close()
 
     sid = lambda s: str(org.s_id[s])  # noqa: E731
@@ -252,6 +257,8 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
         "suspicious": [dict(q) for q in SUSPICIOUS],
         "redelivery": {"opportunity": opp_info, "gong": gong_info},
         "planted": planted,
+        "role_plan": {k: [sid(x) for x in v] for k, v in rp.plan.reps.items()},
+        "role_unplanted": role_unplanted,
         "ground_truth": str(truth_file),
         "sellers": sellers,
     }
