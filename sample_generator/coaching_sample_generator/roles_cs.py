@@ -1,8 +1,8 @@
 """The customer-success platform's exports (cs/, a fourth source folder; roles contract):
 
 cs/health.csv - one snapshot per customer account (AM- and CSM-owned) on the 1st of every
-month of the span: health_score 0-100 (an account's own level, N(72, 11), plus a slowly
-moving deviation), health_tier from the score (>= 75 healthy, >= 50 neutral, >= 25 at_risk,
+month of the span: health_score 0-100 (an account's own level, N(72, 11), 4% of them
+8-28, plus a slowly moving deviation), health_tier from the score (>= 75 healthy, >= 50 neutral, >= 25 at_risk,
 else critical; 20% of the rows leave it empty, the score decides), nps (-100..100, on ~35% of
 the snapshots: survey months), csat (1-5, one decimal, on ~half), arr (USD, the account's
 active contracts, roles_deals.py) and csm_id (the account's CSM, roles_crm.py).
@@ -47,6 +47,7 @@ def build_health(org: Org, acc: Accounts, ar: AccountRoles, cal: Calendar, plan:
     accounts = np.flatnonzero(acc.customer)
     n, t = len(accounts), len(cal.months)
     base = np.clip(rng.normal(72, 11, n), 30, 96)
+    base = np.where(rng.random(n) < 0.04, rng.uniform(8, 28, n), base)  # a few accounts in real trouble
     e = np.zeros((n, t))
     noise = rng.normal(0, 3.0, (n, t))
     for k in range(t):
