@@ -43,7 +43,7 @@ per currency and zone.
 
 Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales Directors,
 1 VP), M 500, L 5,000 (activity log as Parquet). XS (15 sellers) is an internal knob for
-fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
+fast tests. Existing generator-named files in <out>/crm, <out>/gong, <out>/activity and <out>/cs are
 removed first so a smaller run never leaves stale pages behind.
 
 Modules: org (scales, users, roles, zones), skill (latent skill, levels per skill and
@@ -53,7 +53,11 @@ rates, exact conversion), activities (Tasks, Events, activity log, month by mont
 Gong pages and users) with gong_calls (which calls, per-call metrics), gong_records (call
 records, parties), gong_transcripts and gong_scorecards, crm (CRM file frames, org settings),
 messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON), common
-(calendar, zones, ids, text formats). The package imports nothing from the product it feeds
+(calendar, zones, ids, text formats); roles (the role data of the roles contract: roles_plan
+who carries which role pattern, roles_crm segment/CSM/SDR fields, line items and contracts,
+roles_deals the AMs' renewals and expansions, roles_forecast the AE Commit snapshots and the
+stage 2>3 plant, roles_sequences the SDR sequence touches, roles_cs the cs/ health and
+onboarding exports, roles_truth the ground truth's role_patterns; README "Role data"). The package imports nothing from the product it feeds
 (coaching_pipeline); `coaching generate` and `python -m coaching_sample_generator` run it.
 
 Planted quarantine rows (QUARANTINE; the same files, rows and reasons at every scale and seed;
@@ -162,7 +166,7 @@ def _clear_previous(out: Path) -> None:
 
 def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt.date | str | None = None,
                           progress: bool = False, fiscal_year_start_month: int = 1) -> dict:
-    """Write <out>/crm, <out>/gong and <out>/activity; return a summary (files and rows
+    """Write <out>/crm, <out>/gong, <out>/activity and <out>/cs; return a summary (files and rows
     written, the planted quarantine rows, the planted reps, every seller's latent skill, zone
     and currency). as_of defaults to a fixed date (2026-11-13), never to today, so runs stay
     reproducible. fiscal_year_start_month (1-12) sets the org's fiscal year."""

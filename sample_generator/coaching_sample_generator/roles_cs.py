@@ -14,7 +14,7 @@ cs/onboarding.csv - one onboarding per account of every CSM's book, kickoffs spr
 over the span: milestones Kickoff, Technical setup, Data integration, Training, Go-live due
 at 0, 1/4, 1/2, 3/4 and all of ttv_target_days (60, Enterprise 90) after kickoff; 85%
 completed by their due date, the rest 3-25 days late (roles_plan csm_late_milestones: 80%
-late from the onset on); completed_date empty while not done by as_of; go_live_date (the
+late from the onset on; the late ones spread evenly over each CSM's due dates); completed_date empty while not done by as_of; go_live_date (the
 Go-live milestone's completion) and kickoff_date on every row of the onboarding.
 """
 
@@ -27,7 +27,7 @@ from .accounts import Accounts
 from .common import Calendar, date_text, masked, rng_for
 from .org import Org
 from .roles_crm import AccountRoles, ContractRows
-from .roles_plan import RolePlan
+from .roles_plan import RolePlan, spaced
 from .writers import Sink, frame
 
 TIERS = ("critical", "at_risk", "neutral", "healthy")  # rank 1..4
@@ -121,7 +121,7 @@ def build_onboarding(org: Org, acc: Accounts, ar: AccountRoles, cal: Calendar, p
     due = cal.business_day(kickoff[a] + np.round(MILESTONE_AT[j] * target[a]).astype(np.int64))
     late_onset = plan.onset_of("csm_late_milestones", csm[a])
     p_late = np.where(plan.mask("csm_late_milestones", csm[a]) & (due >= late_onset), 0.8, 0.15)
-    late = (rng.random(len(a)) < p_late) & (j > 0)
+    late = spaced(csm[a], due, np.where(j > 0, p_late, 0.0), rng.random(org.n_sellers)) & (j > 0)
     done = np.where(late, due + rng.integers(3, 26, len(a)), due - rng.integers(0, 5, len(a)))
     done = np.where(j == 0, kickoff[a], np.maximum(done, kickoff[a]))
     completed = done <= cal.end_day

@@ -13,7 +13,9 @@ AM renewals (Type 'Renewal', 15% 'Existing Business - Renewal'): one per AM cont
 from span start + 150 days to as_of + 120 days, opened 95-150 days before the EndDate (8% late:
 30-85 days before; roles_plan am_late_renewals: 80% of the renewals opened from its onset);
 ~88% won (am_low_renewal_rate: 40% of those closing from its onset), closed up to three weeks
-before the EndDate, open while that is after as_of (CloseDate = EndDate). AM expansions
+before the EndDate, open while that is after as_of (CloseDate = EndDate). Losses and late
+openings are spread evenly over each AM's renewals (roles_plan.spaced), so an AM's rate is
+the same in every window. AM expansions
 (Upsell, Cross-Sell): ~2 a month per AM, ~55% won. Stage paths as deals.py: one history row per
 stage reached, then the closing row.
 """
@@ -33,7 +35,7 @@ from .crm import OPPORTUNITY_COLUMNS
 from .deals import STAGE_FORECAST, STAGE_PROB, STAGES
 from .org import Org
 from .roles_crm import ContractRows
-from .roles_plan import RolePlan
+from .roles_plan import RolePlan, spaced
 from .writers import Sink, frame
 
 FIRST_OPP_SEQ = 600_000_000  # new deal Ids, far from the existing ones (1..n) and the late file's
@@ -96,8 +98,8 @@ def build_contracts_and_deals(org: Org, acc: Accounts, cal: Calendar, plan: Role
     alive = np.ones(m, bool)
     cur = first.astype(np.int64)
     lo_ren, hi_ren = cal.start_day + 150, cal.end_day + 120
-    r_win = rng.random((8, m))  # outcome draws per generation
     p_win = np.clip(0.88 + rng.normal(0, 0.03, org.n_sellers), 0.8, 0.95)
+    carry = rng.random(org.n_sellers)  # where each AM's run of losses starts
     gen = 0
     while True:
         sel = np.flatnonzero(alive & (cur <= end_mi_limit))
@@ -114,7 +116,7 @@ def build_contracts_and_deals(org: Org, acc: Accounts, cal: Calendar, plan: Role
         # the outcome decides whether the stream goes on (a closed, lost renewal ends it)
         own = s_owner[rs]
         low = plan.mask("am_low_renewal_rate", own) & (end_day[renew] - 10 >= plan.onset_of("am_low_renewal_rate", own))
-        won = r_win[min(gen, 7), rs] < np.where(low, 0.40, p_win[own])
+        won = ~spaced(own, end_day[renew], 1.0 - np.where(low, 0.40, p_win[own]), carry)
         ren["won"].append(won)
         closes_by = end_day[renew] - 21 <= cal.end_day
         alive[rs[~won & closes_by]] = False
@@ -145,7 +147,7 @@ def _deals(org: Org, acc: Accounts, cal: Calendar, plan: RolePlan, seed: int, r_
     late_onset = plan.onset_of("am_late_renewals", r_owner)
     planned = r_end - 120
     p_late = np.where(plan.mask("am_late_renewals", r_owner) & (planned + 60 >= late_onset), 0.8, 0.08)
-    late = rng.random(nr) < p_late
+    late = spaced(r_owner, r_end, p_late, rng.random(org.n_sellers))
     lead = np.where(late, rng.integers(30, 86, nr), rng.integers(95, 151, nr))
     r_cday = cal.business_day(r_end - lead)
     keep = r_cday <= cal.end_day

@@ -94,3 +94,23 @@ def plan_roles(org: Org, cal: Calendar, deals_per_seller: np.ndarray) -> RolePla
             d = add_months(month_start, shift)
             plan.onset[(key, s)] = (d - cal.start).days + cal.start_day
     return plan
+
+
+def spaced(owner: np.ndarray, key: np.ndarray, p: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Bernoulli-like flags spread evenly: per owner, in key order, a flag whenever the running
+    sum of p (started at carry[owner], advanced in place) passes a whole number. A rate then
+    holds in every window instead of wandering with sampling noise (the role patterns are
+    told apart from noise by their size, not by luck)."""
+    owner = np.asarray(owner, np.int64)
+    order = np.lexsort((key, owner))
+    o, q = owner[order], np.asarray(p, float)[order]
+    csum = np.cumsum(q)
+    first = np.searchsorted(o, o)
+    before_group = np.where(first > 0, csum[first - 1], 0.0)
+    run = carry[o] + csum - before_group  # running sum within the owner, after this one
+    flags = np.floor(run) > np.floor(run - q)
+    out = np.zeros(len(owner), bool)
+    out[order] = flags
+    last = np.r_[o[1:] != o[:-1], True] if len(o) else np.zeros(0, bool)
+    carry[o[last]] = run[last]
+    return out
