@@ -288,3 +288,17 @@ def test_truth_lists_every_planted_role_pattern(zone):
     # the role patterns never fall on a rep planted for the skill signal
     skill_planted = {x for v in s["planted"].values() for x in (v if isinstance(v, list) else [v])}
     assert not skill_planted & {e["rep_id"] for e in entries}
+
+
+def test_spaced_flags_follow_the_running_sum_per_owner():
+    """roles_plan.spaced: a flag each time an owner's running sum of p passes a whole number."""
+    import numpy as np
+    from coaching_sample_generator.roles_plan import spaced
+
+    carry = np.array([0.0, 0.5])
+    owner = np.array([1, 0, 0, 1, 0, 0])
+    key = np.array([1, 4, 1, 2, 2, 3])  # owner 0 in key order: rows 2, 4, 5, 1
+    p = np.array([0.5, 0.5, 0.5, 0.25, 0.5, 0.5])
+    # owner 0 (from 0): 0.5, 1.0*, 1.5, 2.0* -> rows 4 and 1 flagged; owner 1 (from 0.5): row 0 -> 1.0*, row 3 -> 1.25
+    assert spaced(owner, key, p, carry).tolist() == [True, True, False, False, True, False]
+    assert carry.tolist() == [2.0, 1.25]

@@ -6,7 +6,8 @@ Every scale plants every pattern at least once; at M and L about 3% of the role 
 each one ("several"). The reps are taken from the end of each role's seller list, skipping
 the reps planted for the skill signal (skill.planted_reps) and those already given another
 role pattern, so a role pattern never mixes with a skill plant and each rep carries one
-role pattern. Onsets are counted back from as_of's fiscal month (month 0), so the patterns
+role pattern (at the internal XS scale, with two AMs and two CSMs, a role pattern may fall on a
+skill-planted rep). Onsets are counted back from as_of's fiscal month (month 0), so the patterns
 hold in the weeks a new install assesses (the last 12):
 
   key                  role  pattern_key                           from
@@ -69,6 +70,7 @@ def plan_roles(org: Org, cal: Calendar, deals_per_seller: np.ndarray) -> RolePla
     used: set[int] = set()
     for v in org.planted.values():
         used |= set(v) if isinstance(v, list) else {int(v)}
+    role_used: set[int] = set()
     reps: dict[str, list[int]] = {}
     for key, (role, _, _) in PATTERNS.items():
         members = [int(s) for s in np.flatnonzero(org.s_role == role)[::-1]]
@@ -76,8 +78,9 @@ def plan_roles(org: Org, cal: Calendar, deals_per_seller: np.ndarray) -> RolePla
         free = [s for s in members if s not in used]
         if role == "AE":  # deal-rate patterns need volume: the AEs with the most deals
             free = sorted(free, key=lambda s: -int(deals_per_seller[s]))
-        chosen = free[:k]
+        chosen = free[:k] or [s for s in members if s not in role_used][:1]  # XS: no free rep left
         used |= set(chosen)
+        role_used |= set(chosen)
         reps[key] = sorted(chosen)
     month_start = cal.months[-1].start
     plan = RolePlan(reps=reps, month0=(month_start - cal.start).days + cal.start_day)
