@@ -246,9 +246,10 @@ def history_frame(deal_ids: np.ndarray, amount_text: pl.Series, close_day: np.nd
     order = np.lexsort((h["deal"], h["ts"]))
     d = h["deal"][order]
     close = h["close"][order] if "close" in h else close_day[d]  # a Commit row may carry an earlier CloseDate
+    amount = h["amount_text"].gather(order) if "amount_text" in h else amount_text.gather(d)  # ... and its own Amount
     return frame({
         "Id": sf_ids("008", first_seq + np.arange(1, len(order) + 1)), "OpportunityId": deal_ids[d],
-        "StageName": h["stage"][order], "Amount": amount_text.gather(d), "CloseDate": date_text(close),
+        "StageName": h["stage"][order], "Amount": amount, "CloseDate": date_text(close),
         "Probability": int_text(h["prob"][order]), "ForecastCategory": h["forecast"][order],
         "IsDeleted": ["false"] * len(order),
         "CreatedDate": ts_text(h["ts"][order], "sf"), "SystemModstamp": ts_text(h["ts"][order], "sf"),

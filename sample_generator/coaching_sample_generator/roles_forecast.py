@@ -10,7 +10,10 @@ largest first, then lost ones - until the Commit amount is about the quarter's w
 U(0.93, 1.07) (in the 0.85-1.15 band). The planted forecast AEs (roles_plan ae_forecast,
 the three closed quarters before the current one) commit about won / 1.9 instead: their
 Negotiation deals are first set back to 'Best Case' by a row of their own (sandbagging), so
-their forecast accuracy is ~1.9, out of band. The rows go to crm/OpportunityHistory__roles.csv;
+their forecast accuracy is ~1.9, out of band. When the deals open on the snapshot day cannot
+reach a rep's target (a quarter won mostly from deals created after the snapshot or closed
+before it), the Commit rows carry up to 1.6x the deal's final Amount (committed at a larger
+size, cut before it closed). The rows go to crm/OpportunityHistory__roles.csv;
 the existing rows keep every value.
 
 Stage 2>3. The planted AEs (roles_plan ae_stage_2_3) lose every lost deal that got past
@@ -30,6 +33,7 @@ from .org import Org
 from .roles_plan import RolePlan
 
 SNAPSHOT_DAYS = 14
+MAX_UPSIZE = 1.6
 
 
 def plant_stage_2_3(deals: Deals, plan: RolePlan) -> int:
@@ -70,7 +74,7 @@ def commit_rows(org: Org, deals: Deals, cal: Calendar, plan: RolePlan, seed: int
     order = np.lexsort((h["ts"], h["deal"]))
     keys = h["deal"][order] * (1 << 32) + h["ts"][order]
     ok = (org.s_role[deals.owner] == "AE") & ~deals.deleted
-    rows = {"deal": [], "ts": [], "stage": [], "prob": [], "forecast": [], "close": []}
+    rows = {"deal": [], "ts": [], "stage": [], "prob": [], "forecast": [], "close": [], "amount": []}
     ratio = rng.uniform(0.93, 1.07, (org.n_sellers, len(cal.quarters)))
     for qi, q in enumerate(cal.quarters):
         snap = snapshot_day(cal, q)
@@ -94,6 +98,7 @@ def commit_rows(org: Org, deals: Deals, cal: Calendar, plan: RolePlan, seed: int
         u = rng.random(len(cand))
         closed_q = q.end_day < cal.end_day
         add, back = np.zeros(len(cand), bool), np.zeros(len(cand), bool)
+        scale = np.ones(len(cand))  # committed at a larger size than the deal's final Amount
         o = deals.owner[cand]
         by_owner = np.argsort(o, kind="stable")
         bounds = np.searchsorted(o[by_owner], np.arange(org.n_sellers + 1))
@@ -123,6 +128,10 @@ def commit_rows(org: Org, deals: Deals, cal: Calendar, plan: RolePlan, seed: int
                 rest = sorted((c for c in cands if c[1] not in chosen), key=lambda t: t[0])
                 limit = won / 1.35 if sandbag else won / 0.87
                 chosen += _pick(rest, limit, total)
+            total = base + sum(float(amt[i]) for i in chosen)
+            if not sandbag and chosen and won > 0 and total < won / 1.12:
+                picked = total - base
+                scale[chosen] = min(MAX_UPSIZE, max(1.0, (target - base) / picked))
             add[chosen] = True
         for sel, fc in ((add, "Commit"), (back, "Best Case")):
             idx = np.flatnonzero(sel)
@@ -142,5 +151,9 @@ def commit_rows(org: Org, deals: Deals, cal: Calendar, plan: RolePlan, seed: int
             rows["prob"].append(h["prob"][j[idx]])
             rows["forecast"].append(np.full(len(idx), fc))
             rows["close"].append(close)
-    return {k: (np.concatenate(v) if v else np.zeros(0, np.int64 if k in ("deal", "ts", "prob", "close") else "U1"))
-            for k, v in rows.items()}
+            rows["amount"].append(np.round(amt[idx] * scale[idx], -2))
+    empty = {"amount": np.float64, "stage": "U1", "forecast": "U1"}
+    out = {k: (np.concatenate(v) if v else np.zeros(0, empty.get(k, np.int64))) for k, v in rows.items()}
+    d = out["deal"].astype(np.int64)
+    out["amount_text"] = org.fx.amount_text(out["amount"], deals.currency[d], deals.close_day[d])
+    return out

@@ -94,8 +94,9 @@ def forecast(org, deals, extra: dict, cal) -> dict[int, list[int]]:
     ts = np.concatenate([deals.hist["ts"], extra["ts"]])
     fc = np.concatenate([deals.hist["forecast"].astype(object), extra["forecast"].astype(object)])
     close = np.concatenate([deals.close_day[deals.hist["deal"]], extra["close"]])
+    amount = np.concatenate([deals.amount[deals.hist["deal"]], extra["amount"]])  # USD, as the row carries it
     order = np.lexsort((ts, deal))
-    deal, ts, fc, close = deal[order], ts[order], fc[order], close[order]
+    deal, ts, fc, close, amount = deal[order], ts[order], fc[order], close[order], amount[order]
     keys = deal * (1 << 32) + ts
     ae = np.flatnonzero((org.s_role[deals.owner] == "AE") & ~deals.deleted)
     acc_q = {}
@@ -107,7 +108,7 @@ def forecast(org, deals, extra: dict, cal) -> dict[int, list[int]]:
         valid = (j >= 0) & (deal[np.maximum(j, 0)] == ae)
         jj = np.maximum(j, 0)
         commit = valid & (fc[jj] == "Commit") & (close[jj] >= q.start_day) & (close[jj] <= q.end_day)
-        c_sum = np.bincount(deals.owner[ae[commit]], weights=deals.amount[ae[commit]], minlength=org.n_sellers)
+        c_sum = np.bincount(deals.owner[ae[commit]], weights=amount[jj[commit]], minlength=org.n_sellers)
         w = ae[deals.won[ae] & (deals.close_day[ae] >= q.start_day) & (deals.close_day[ae] <= q.end_day)]
         w_sum = np.bincount(deals.owner[w], weights=deals.amount[w], minlength=org.n_sellers)
         with np.errstate(invalid="ignore", divide="ignore"):
