@@ -105,7 +105,7 @@ def test_account_and_opportunity_role_fields(zone):
 
 def test_sequences_and_cs_files_in_the_contract_shapes(zone):
     root, _ = zone
-    seq = pl.read_parquet(root / "activity/activities_seq_2026-10.parquet")
+    seq = pl.read_parquet(root / "activity/activities_seq_202610.parquet")
     assert all(dtype == pl.Utf8 for dtype in seq.dtypes)  # every column text, ids and steps included
     assert set(seq["sequence_step"]) == {"1", "2", "3", "4", "5"}
     assert set(seq["cadence_type"]) == {"cold", "warm", "abm", "re_engage"}
@@ -139,7 +139,7 @@ def test_the_step_2_sdr_collapses_in_its_months(zone):
     rep = _planted(s, "sdr_step2")
     months = _months(root, rep, "metric:response_rate_by_step:2")
     assert months[-1] == "2026-11-01" and len(months) >= 3
-    seq = pl.read_parquet(root / f"activity/activities_seq_{months[0][:7]}.parquet").filter(
+    seq = pl.read_parquet(root / f"activity/activities_seq_{months[0][:4]}{months[0][5:7]}.parquet").filter(
         pl.col("sequence_step") == "2")
     counts = (seq.with_columns(resp=pl.col("outcome").is_in(["replied", "meeting_booked", "connected"]))
               .group_by("rep_id").agg(touches=pl.len(), responses=pl.col("resp").sum()))
@@ -158,7 +158,7 @@ def test_the_low_volume_sdr_is_below_target_and_the_others_are_not(zone):
     month = _months(root, rep, "metric:volume_vs_target")[0]
     touch_types = ["call", "email", "social", "Call", "CALL", "Email", "EMAIL", "Social"]
     log = pl.concat([read_csv(root / f"activity/activities_{month[:7]}.csv").select("rep_id", "activity_type"),
-                     pl.read_parquet(root / f"activity/activities_seq_{month[:7]}.parquet").select("rep_id", "activity_type")])
+                     pl.read_parquet(root / f"activity/activities_seq_{month[:4]}{month[5:7]}.parquet").select("rep_id", "activity_type")])
     roles = _users_by_role(root)
     per = dict(log.filter(pl.col("activity_type").is_in(touch_types)).group_by("rep_id").len().iter_rows())
     start = dt.date.fromisoformat(month)

@@ -1,7 +1,8 @@
 """The SDRs' sequence touches, as Outreach and Salesloft export them: their own activity-log
-files activity/activities_seq_<YYYY-MM>.parquet (Parquet at every scale: ~50 rows per SDR and
+files activity/activities_seq_<YYYYMM>.parquet (Parquet at every scale: ~50 rows per SDR and
 business day, a CSV would double their share of the generation time; every column text, as
-in the CSV files), one row per automated or manual sequence step, beside the month files activities.py writes (those keep every value).
+in the CSV files; YYYYMM, not YYYY-MM, so that bench/delta.py, which takes a day's rows from
+the file named after its month, keeps taking them from activities_<YYYY-MM>.csv), one row per automated or manual sequence step, beside the month files activities.py writes (those keep every value).
 
 Volume: an SDR's sequences send ~48-56 touches per business day (Poisson around the SDR's
 own rate; none at weekends), on top of the ~6-19 counted activities of activities.py, so
@@ -124,7 +125,7 @@ def generate_sequences(org: Org, acc: Accounts, con: Contacts, cal: Calendar, sp
             "outcome": cat(OUTCOMES, outcome), "sequence_name": cat(names, cad * len(PERSONAS) + persona),
             "sequence_step": int_text(step + 1), "cadence_type": cat(CADENCES, cad),
         })
-        sink.parquet(f"activity/activities_seq_{month.start:%Y-%m}.parquet", "activities", df,
+        sink.parquet(f"activity/activities_seq_{month.start:%Y%m}.parquet", "activities", df,
                      dictionary=["source", "activity_type", "direction", "outcome", "sequence_name", "cadence_type",
                                  "sequence_step"])
     return stats
