@@ -12,7 +12,7 @@ hold in the weeks a new install assesses (the last 12):
 
   key                  role  pattern_key                           from
   sdr_step2            SDR   metric:response_rate_by_step:2        month -3 (step 2 responses ~12% of usual)
-  sdr_volume           SDR   metric:volume_vs_target               month -4 (sequence touches ~15 a day, not ~52)
+  sdr_volume           SDR   metric:volume_vs_target               month -4 (sequence touches ~15 a day, not ~50)
   am_late_renewals     AM    metric:renewals_opened_late           month -6 (80% of renewals opened 30-85 days before end)
   am_low_renewal_rate  AM    metric:renewal_rate                   month -6 (40% of renewals won, not ~88%)
   csm_tier_drop        CSM   metric:book_tier_drop                 month -2, -1 or -3 (70% of the book drops a tier)

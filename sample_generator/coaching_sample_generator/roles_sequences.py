@@ -4,10 +4,11 @@ business day, a CSV would double their share of the generation time; every colum
 in the CSV files; YYYYMM, not YYYY-MM, so that bench/delta.py, which takes a day's rows from
 the file named after its month, keeps taking them from activities_<YYYY-MM>.csv), one row per automated or manual sequence step, beside the month files activities.py writes (those keep every value).
 
-Volume: an SDR's sequences send ~48-56 touches per business day (Poisson around the SDR's
+Volume: an SDR's sequences send ~46-54 touches per business day (Poisson around the SDR's
 own rate; none at weekends), on top of the ~6-19 counted activities of activities.py, so
 every SDR is around the 60-a-day target; the planted low-volume SDRs (roles_plan
-sdr_volume) send ~15 a day from their onset month on (~25-30 touches a day in all).
+sdr_volume) send ~15 a day from their onset month on (~25-30 touches a day in all). A
+prospecting touch has no opportunity: the files leave out opportunity_id.
 Each row: sequence_step 1-5 (30/24/19/15/12%), cadence_type cold/warm/abm/re_engage
 (45/25/15/15%), activity_type email/call/social (68/24/8%), a prospect of the SDR's book.
 Responses (outcome replied for email and social, connected for calls; a quarter of them
@@ -42,9 +43,6 @@ TYPES = ("email", "call", "social")
 TYPE_P = np.array([0.68, 0.24, 0.08])
 OUTCOMES = ("replied", "connected", "meeting_booked", "sent", "opened", "bounced", "no_answer", "left_voicemail")
 SEQ_BASE = {"outreach": 900_000_000, "salesloft": 300_000_000}
-SEQ_COLUMNS = ["activity_id", "source", "rep_id", "activity_type", "occurred_at", "account_id", "contact_id",
-               "opportunity_id", "duration_seconds", "direction", "outcome", "sequence_name", "sequence_step",
-               "cadence_type"]
 
 
 def generate_sequences(org: Org, acc: Accounts, con: Contacts, cal: Calendar, spec: ScaleSpec, plan: RolePlan,
@@ -55,7 +53,7 @@ def generate_sequences(org: Org, acc: Accounts, con: Contacts, cal: Calendar, sp
     rng = rng_for(seed, "roles-sequences")
     sdrs = np.flatnonzero(org.s_role == "SDR")
     k = len(sdrs)
-    rate = rng.uniform(48, 56, k)
+    rate = rng.uniform(46, 54, k)
     factor = rng.uniform(0.85, 1.15, k)
     vol_onset = plan.onset_of("sdr_volume", sdrs)
     step_onset = plan.onset_of("sdr_step2", sdrs)
@@ -120,12 +118,9 @@ def generate_sequences(org: Org, acc: Accounts, con: Contacts, cal: Calendar, sp
             "activity_id": pl.concat(ids), "source": cat(["outreach", "salesloft"], src),
             "rep_id": s_id.gather(rep), "activity_type": cat(TYPES, typ), "occurred_at": pl.concat(occ),
             "account_id": acc_id.gather(a_acc), "contact_id": con_id.gather(a_con),
-            "opportunity_id": pl.Series([None] * m, dtype=pl.Utf8),
             "duration_seconds": masked(int_text(dur), is_call), "direction": cat(["outbound"], np.zeros(m, np.int64)),
             "outcome": cat(OUTCOMES, outcome), "sequence_name": cat(names, cad * len(PERSONAS) + persona),
             "sequence_step": int_text(step + 1), "cadence_type": cat(CADENCES, cad),
         })
-        sink.parquet(f"activity/activities_seq_{month.start:%Y%m}.parquet", "activities", df,
-                     dictionary=["source", "activity_type", "direction", "outcome", "sequence_name", "cadence_type",
-                                 "sequence_step"])
+        sink.polars_parquet(f"activity/activities_seq_{month.start:%Y%m}.parquet", "activities", df)
     return stats
