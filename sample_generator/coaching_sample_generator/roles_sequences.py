@@ -4,7 +4,7 @@ business day, a CSV would double their share of the generation time; every colum
 in the CSV files; YYYYMM, not YYYY-MM, so that bench/delta.py, which takes a day's rows from
 the file named after its month, keeps taking them from activities_<YYYY-MM>.csv), one row per automated or manual sequence step, beside the month files activities.py writes (those keep every value).
 
-Volume: an SDR's sequences send ~46-54 touches per business day (Poisson around the SDR's
+Volume: an SDR's sequences send ~48-56 touches per business day (Poisson around the SDR's
 own rate; none at weekends), on top of the ~6-19 counted activities of activities.py, so
 every SDR is around the 60-a-day target; the planted low-volume SDRs (roles_plan
 sdr_volume) send ~15 a day from their onset month on (~25-30 touches a day in all). A
@@ -53,7 +53,7 @@ def generate_sequences(org: Org, acc: Accounts, con: Contacts, cal: Calendar, sp
     rng = rng_for(seed, "roles-sequences")
     sdrs = np.flatnonzero(org.s_role == "SDR")
     k = len(sdrs)
-    rate = rng.uniform(46, 54, k)
+    rate = rng.uniform(48, 56, k)
     factor = rng.uniform(0.85, 1.15, k)
     vol_onset = plan.onset_of("sdr_volume", sdrs)
     step_onset = plan.onset_of("sdr_step2", sdrs)
