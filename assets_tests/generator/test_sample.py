@@ -11,13 +11,18 @@ from coaching_pipeline.ingest import configured_objects, loader
 pytestmark = pytest.mark.xdist_group("sample")
 
 # Rows per raw table after loading the sample: the generator's rows less the planted
-# quarantine rows, re-deliveries folded into one row per key (Opportunity: 2,302 delivered
-# in 3 files -> 2,174 records; Gong calls: 13,154 delivered, 4 duplicates across pages).
+# quarantine rows, re-deliveries folded into one row per key (Opportunity: 3,300 delivered
+# in 4 files -> 3,176 records, 1,002 of them the AMs' renewals and expansions of
+# Opportunity__roles.csv; Gong calls: 13,154 delivered, 4 duplicates across pages). The role
+# data (roles contract) adds the SDRs' sequence touches to activities (166,571 + 199,480) and
+# their stage paths and the AE Commit rows to opportunity_history (9,417 - 9 removed by the
+# stage-2>3 plant + 5,660); the new objects (line items, contracts, cs/) load once the
+# loader knows them.
 EXPECTED_RAW_ROWS = {
     "account": 1061,
     "currency_type": 5,
     "dated_conversion_rate": 48,
-    "activities": 166571,
+    "activities": 366051,
     "contact": 8492,
     "event": 16424,
     "forecasting_quota": 320,
@@ -26,10 +31,10 @@ EXPECTED_RAW_ROWS = {
     "gong_scorecards": 2,
     "gong_transcripts": 1685,
     "gong_users": 52,
-    "opportunity": 2174,
+    "opportunity": 3176,
     "opportunity_contact_role": 5353,
     "opportunity_field_history": 913,
-    "opportunity_history": 9417,
+    "opportunity_history": 15068,
     "organization": 1,
     "period": 33,
     "task": 27419,

@@ -43,7 +43,7 @@ per currency and zone.
 
 Scales (sellers): S 40 (2 AE teams, 1 SDR, 1 AM, 1 CSM team; 5 managers, 2 Sales Directors,
 1 VP), M 500, L 5,000 (activity log as Parquet). XS (15 sellers) is an internal knob for
-fast tests. Existing generator-named files in <out>/crm, <out>/gong and <out>/activity are
+fast tests. Existing generator-named files in <out>/crm, <out>/gong, <out>/activity and <out>/cs are
 removed first so a smaller run never leaves stale pages behind.
 
 Modules: org (scales, users, roles, zones), skill (latent skill, levels per skill and
@@ -53,7 +53,11 @@ rates, exact conversion), activities (Tasks, Events, activity log, month by mont
 Gong pages and users) with gong_calls (which calls, per-call metrics), gong_records (call
 records, parties), gong_transcripts and gong_scorecards, crm (CRM file frames, org settings),
 messiness (re-delivery, late files, quarantine rows), writers (CSV/Parquet/JSON), common
-(calendar, zones, ids, text formats). The package imports nothing from the product it feeds
+(calendar, zones, ids, text formats); roles (the role data of the roles contract: roles_plan
+who carries which role pattern, roles_crm segment/CSM/SDR fields, line items and contracts,
+roles_deals the AMs' renewals and expansions, roles_forecast the AE Commit snapshots and the
+stage 2>3 plant, roles_sequences the SDR sequence touches, roles_cs the cs/ health and
+onboarding exports, roles_truth the ground truth's role_patterns; README "Role data"). The package imports nothing from the product it feeds
 (coaching_pipeline); `coaching generate` and `python -m coaching_sample_generator` run it.
 
 Planted quarantine rows (QUARANTINE; the same files, rows and reasons at every scale and seed;
@@ -130,7 +134,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import activities, crm, currency, gong, gong_calls, messiness, truth
+from . import activities, crm, currency, gong, gong_calls, messiness, roles, truth
 from .accounts import build_accounts
 from .common import ZONES, Calendar
 from .deals import build_deals, build_quotas
@@ -144,9 +148,10 @@ SUSPICIOUS = messiness.SUSPICIOUS
 _GENERATED = {
     "crm": re.compile(r"^(User|UserRole|Account|Contact|Opportunity|OpportunityHistory|OpportunityContactRole|"
                       r"OpportunityFieldHistory|Task|Event|ForecastingQuota|Period|Organization|CurrencyType|"
-                      r"DatedConversionRate)(__.*)?\.csv$"),
+                      r"DatedConversionRate|OpportunityLineItem|Contract)(__.*)?\.csv$"),
     "gong": re.compile(r"^(users|calls|transcripts|scorecards|answered_scorecards)_\d{4}\.json$"),
     "activity": re.compile(r"^activities_.*\.(csv|parquet)$"),
+    "cs": re.compile(r"^(health|onboarding)\.csv$"),
 }
 
 
@@ -161,7 +166,7 @@ def _clear_previous(out: Path) -> None:
 
 def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt.date | str | None = None,
                           progress: bool = False, fiscal_year_start_month: int = 1) -> dict:
-    """Write <out>/crm, <out>/gong and <out>/activity; return a summary (files and rows
+    """Write <out>/crm, <out>/gong, <out>/activity and <out>/cs; return a summary (files and rows
     written, the planted quarantine rows, the planted reps, every seller's latent skill, zone
     and currency). as_of defaults to a fixed date (2026-11-13), never to today, so runs stay
     reproducible. fiscal_year_start_month (1-12) sets the org's fiscal year."""
@@ -196,12 +201,13 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     step("accounts")
     deals = build_deals(org, acc, con, cal, seed)
     quotas = build_quotas(org, deals, cal, seed)
+    rp = roles.prepare(org, acc, deals, cal, seed)  # role fields and the one change to existing rows
     step("deals")
     crm.write_organization(cal, sink)
     crm.write_currencies(org.fx, cal, sink)
     crm.write_users(org, cal, sink)
     crm.write_user_roles(org, cal, sink)
-    crm.write_accounts(acc, org, cal, sink)
+    crm.write_accounts(acc, org, cal, sink, extra=rp.account_columns)
     crm.write_contacts(con, acc, org, cal, sink)
     crm.write_contact_roles(deals, con, cal, sink)
     crm.write_history(deals, cal, sink)
@@ -209,6 +215,7 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     crm.write_periods(quotas, cal, sink)
     crm.write_quotas(quotas, org, cal, sink)
     opp_info = messiness.write_opportunities(deals, acc, org, cal, sink)
+    roles.write_crm(rp, org, acc, deals, cal, seed, sink)
     step("crm")
     calls = gong_calls.build_calls(org, acc, deals, cal, seed)
     gw = gong.GongWriter(org, acc, con, deals, calls, cal, spec, seed, sink)
@@ -217,13 +224,15 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     kept = gw.write_all(tick=lambda: step("gong"))
     step("gong calls")
     act = activities.generate_activities(org, acc, con, deals, cal, spec, seed, sink, tick=lambda: step("activities"))
+    roles.write_activity_and_cs(rp, org, acc, con, cal, spec, seed, sink)
     messiness.write_late_opportunities(acc, org, cal, sink)
     messiness.write_late_tasks(acc, org, cal, sink)
     messiness.write_late_activities(act["redeliver"], org, acc, cal, sink)
     gong_info = messiness.write_late_gong(gw, kept, seed, sink)
     step("late files")
     truth_file = truth.truth_path(out)
-    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed))
+    role_truth, role_unplanted = roles.truth(rp, org, deals, cal, act["touches"])
+    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed, role_truth))
     bar.close()
 
     sid = lambda s: str(org.s_id[s])  # noqa: E731
@@ -252,6 +261,8 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
         "suspicious": [dict(q) for q in SUSPICIOUS],
         "redelivery": {"opportunity": opp_info, "gong": gong_info},
         "planted": planted,
+        "role_plan": {k: [sid(x) for x in v] for k, v in rp.plan.reps.items()},
+        "role_unplanted": role_unplanted,
         "ground_truth": str(truth_file),
         "sellers": sellers,
     }

@@ -125,7 +125,9 @@ _EVENT_SUBJ = MEETING_SUBJECTS + DEMO_SUBJECTS + ["Discovery call"]
 def generate_activities(org: Org, acc: Accounts, con: Contacts, deals: Deals, cal: Calendar,
                         spec: ScaleSpec, seed: int, sink: Sink, tick=lambda: None) -> dict:
     """Tasks, Events and the activity log, month by month; each month's draws in this order:
-    the day's activities (_month_activities), Tasks, Events, the activity log."""
+    the day's activities (_month_activities), Tasks, Events, the activity log. The result's
+    "touches" counts each seller's calls, emails and social touches per month (for the role
+    ground truth, roles_truth.py); counting draws nothing."""
     rng = rng_for(seed, "activities")
     picker = DealPicker(org, deals)
     tx = _Text(S_ID=to_series(org.s_id), S_EMAIL=to_series(org.s_email), ACC_ID=to_series(acc.id),
@@ -142,10 +144,13 @@ def generate_activities(org: Org, acc: Accounts, con: Contacts, deals: Deals, ca
     counters = {"task": 0, "event": 0, "outreach": 0, "salesloft": 0, "dialer": 0}
     redeliver: list[dict] = []
     ext = "parquet" if spec.activity_format == "parquet" else "csv"
+    touches = np.zeros((org.n_sellers, len(cal.months)), np.int64)
 
     for mi, month in enumerate(cal.months):
         d0, d1 = max(month.start_day, cal.start_day), min(month.end_day, cal.end_day)
         a = _month_activities(org, acc, deals, cal, picker, d0, d1, rng)
+        is_touch = np.isin(a.a_type, [CALL, EMAIL, SOCIAL])
+        touches[:, mi] = np.bincount(a.a_rep[is_touch], minlength=org.n_sellers)
         year = f"FY{fy_of(cal, d0)}"
         style = styles[year]
         df = _tasks(a, tx, cal, style, counters["task"], rng)
@@ -168,7 +173,7 @@ def generate_activities(org: Org, acc: Accounts, con: Contacts, deals: Deals, ca
 
     for f in (*task_files.values(), *event_files.values()):
         f.close()
-    return {"redeliver": redeliver, "counters": counters}
+    return {"redeliver": redeliver, "counters": counters, "touches": touches}
 
 
 @dataclass

@@ -69,7 +69,8 @@ def write_user_roles(org: Org, cal: Calendar, sink: Sink) -> None:
     sink.csv("crm/UserRole.csv", "UserRole", df)
 
 
-def write_accounts(acc: Accounts, org: Org, cal: Calendar, sink: Sink) -> None:
+def write_accounts(acc: Accounts, org: Org, cal: Calendar, sink: Sink, extra: dict | None = None) -> None:
+    """extra: role columns (roles_crm.account_columns), written after the existing ones."""
     n = len(acc.id)
     df = frame({
         "Id": acc.id, "Name": acc.name, "OwnerId": org.s_id[acc.owner], "Industry": acc.industry,
@@ -80,6 +81,7 @@ def write_accounts(acc: Accounts, org: Org, cal: Calendar, sink: Sink) -> None:
         "CreatedDate": ts_text(acc.created_ts, "sf"),
         "LastModifiedDate": ts_text(acc.created_ts + 3 * DAY, "sf"),
         "SystemModstamp": ts_text(acc.created_ts + 3 * DAY, "sf"),
+        **(extra or {}),
     })
     sink.csv("crm/Account.csv", "Account", df)
 

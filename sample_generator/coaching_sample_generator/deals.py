@@ -101,6 +101,10 @@ class Deals:
     last_mod_ts: np.ndarray
     currency: np.ndarray | None = None  # index into currency.CODES (the owner's currency)
     amount_text: pl.Series | None = None  # Amount as written: USD value in the deal's currency
+    # role fields (roles_crm.sdr_sourcing): the sourcing SDR (-1 none), SDR__c text ('' empty), CreatedById
+    sdr: np.ndarray | None = None
+    sdr_field: np.ndarray | None = None
+    created_by: np.ndarray | None = None
 
     @property
     def stage_name(self) -> np.ndarray:

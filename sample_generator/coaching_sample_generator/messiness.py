@@ -78,7 +78,12 @@ def _opp_frame(deals: Deals, acc: Accounts, org: Org, idx: np.ndarray, state: di
     cols["IsDeleted"] = bool_text(deals.deleted[idx], bools)
     cols["LastModifiedDate"] = ts_text(state["modstamp"] - 2, ts_style)
     cols["SystemModstamp"] = ts_text(state["modstamp"], ts_style)
-    return frame({k: cols[k] for k in OPPORTUNITY_COLUMNS})
+    names = list(OPPORTUNITY_COLUMNS)
+    if deals.created_by is not None:  # the role fields (roles_crm.sdr_sourcing), after the existing columns
+        cols["SDR__c"] = masked(deals.sdr_field[idx], deals.sdr_field[idx] != "")
+        cols["CreatedById"] = deals.created_by[idx]
+        names += ["SDR__c", "CreatedById"]
+    return frame({k: cols[k] for k in names})
 
 
 def _final_state(deals: Deals, idx: np.ndarray) -> dict:

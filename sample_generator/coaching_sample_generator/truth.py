@@ -20,6 +20,9 @@ Contents (dates ISO; weeks named by their Monday; rep ids are Salesforce User id
 - deal_fates: every open deal at as_of and whether it will be won or lost after as_of, drawn
   from what a health score can see (champion, economic buyer, contact roles, MEDDPICC, a
   stale or overdue deal) and the owner's closing level.
+- role_patterns: one entry per planted role pattern (roles_plan.py), {rep_id, role,
+  pattern_key, months (month_start of the fiscal months in which the data shows it),
+  detectable}, computed from the written records (roles_truth.py).
 """
 
 from __future__ import annotations
@@ -172,7 +175,8 @@ def _deal_fates(org: Org, deals: Deals, cal: Calendar, seed: int) -> dict[str, s
     return {str(deals.id[d]): ("lost" if x else "won") for d, x in zip(open_, lost)}
 
 
-def ground_truth(org: Org, deals: Deals, quotas: Quotas, cal: Calendar, scale: str, seed: int) -> dict:
+def ground_truth(org: Org, deals: Deals, quotas: Quotas, cal: Calendar, scale: str, seed: int,
+                 role_patterns: list[dict] | None = None) -> dict:
     first_week = max(0, cal.n_weeks - TRUTH_WEEKS)
     gaps, process = _gaps(org, deals, cal, first_week)
     return {
@@ -186,6 +190,7 @@ def ground_truth(org: Org, deals: Deals, quotas: Quotas, cal: Calendar, scale: s
         "bottom_quartile": _bottom_quartile(org, cal, first_week),
         "attainment": _attainment(org, deals, quotas, cal, cal.first_monday + 7 * first_week),
         "deal_fates": _deal_fates(org, deals, cal, seed),
+        "role_patterns": role_patterns or [],
     }
 
 
