@@ -373,7 +373,8 @@ def test_cli_purge_without_the_dbt_models_is_refused(tmp_path):
         "refused: the coaching log is replayed from the dbt models, and the warehouse lacks intermediate.int_deal_facts, "
         "intermediate.int_gong_calls, intermediate.int_quota_periods, intermediate.int_users, "
         "staging.stg_gong__scorecard_answers, staging.stg_gong__scorecard_questions, "
-        "staging.stg_salesforce__opportunity_field_history, staging.stg_salesforce__opportunity_history: "
+        "staging.stg_salesforce__opportunity_field_history, staging.stg_salesforce__opportunity_history, "
+        "staging.stg_salesforce__opportunity_line_items: "
         "build them first with: coaching run\n"
     )
     connection = duckdb.connect(str(path))
