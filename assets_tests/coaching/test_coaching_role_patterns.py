@@ -98,6 +98,17 @@ def test_a_metric_is_flagged_by_its_rule(metric, value, benchmark, row, expected
     assert role_patterns.flagged(BY_NAME[metric], value, benchmark, row, ROLES) is expected
 
 
+@pytest.mark.parametrize(("metric", "value", "trials", "benchmark", "expected"), [
+    # 90% Wilson interval: 8 of 20 (0.40) reads as 0.58, 2 points under 0.60: not a gap yet
+    ("stage_conversion", 0.40, 20, 0.60, False),
+    ("stage_conversion", 0.20, 20, 0.60, True),  # 4 of 20 reads as 0.38: 22 points under
+    ("renewals_opened_late", 6 / 12, 12, 0.10, True),  # lower is better: 6 of 12 reads as 0.29
+    ("renewals_opened_late", 4 / 9, 9, 0.10, False),  # 4 of 9 reads as 0.22, under 0.25
+])
+def test_a_rate_must_show_its_gap_at_the_edge_of_its_interval(metric, value, trials, benchmark, expected):
+    assert role_patterns.flagged(BY_NAME[metric], value, benchmark, {}, ROLES, trials, CFG.flag_confidence) is expected
+
+
 def test_pattern_labels():
     assert pattern_label("metric:stage_conversion:2>3") == "Stage conversion 2>3"
     assert pattern_label("metric:response_rate_by_step:2") == "Response rate at sequence step 2"
@@ -111,8 +122,9 @@ def test_pattern_labels():
 def test_an_am_opening_renewals_late_month_after_month_is_escalated_at_the_third_month():
     rows = [month_row("R3", "AM", 7, **late(0.5, 6, 12)), month_row("R3", "AM", 8, **late(0.5, 6, 12)),
             month_row("R3", "AM", 9, **late(0.5, 6, 12)),
-            # 4 of 9 = 0.444: 0.056 better than 0.5, at least 10% of it: the clock restarts
-            month_row("R3", "AM", 10, **late(4 / 9, 4, 9)),
+            # 8 of 18 = 0.444: 0.056 better than 0.5, at least 10% of it: the clock restarts;
+            # still flagged at the edge of its 90% interval (0.272 >= 0.10 + 0.15)
+            month_row("R3", "AM", 10, **late(8 / 18, 8, 18)),
             month_row("R3", "AM", 11, **late(0.0, 0, 10))]  # November is not assessed yet
     result = replay(rows, ("R3", "AM", "M2"))
     events = result.events.filter(pl.col("pattern_key") == "metric:renewals_opened_late")
@@ -121,12 +133,12 @@ def test_an_am_opening_renewals_late_month_after_month_is_escalated_at_the_third
     assert (ev["opened_on"], ev["status"], ev["weeks_flagged"], ev["escalation_date"]) == \
         (dt.date(2026, 8, 3), "open", 1, dt.date(2026, 10, 5))
     assert (ev["rep_name"], ev["role"], ev["manager_id"], ev["slm_id"]) == ("Rosa Cruz", "AM", "M2", "S1")
-    assert ev["pattern_detected"] == "Renewals opened late 44% (4 of 9 renewals opened) vs the AM median 10%, October 2026"
+    assert ev["pattern_detected"] == "Renewals opened late 44% (8 of 18 renewals opened) vs the AM median 10%, October 2026"
     assert ev["recommended_action"] == (
         "Renewals opened late: open every renewal at least 90 days before the contract ends: list the contracts "
         "ending in the next two quarters with the rep and open their renewals this week.")
     assert (ev["sample_size"], ev["benchmark_value"], ev["benchmark_cohort"]) == \
-        (9, 0.1, "median of the AM sellers, October 2026")
+        (18, 0.1, "median of the AM sellers, October 2026")
     history = [(h["assessment_date"], h["flagged"], h["clock_week"], h["clock_reset"], h["escalated"])
                for h in result.history.filter(pl.col("coaching_id") == ev["coaching_id"]).iter_rows(named=True)]
     assert history == [
@@ -155,14 +167,14 @@ def test_a_month_without_enough_data_keeps_the_event_open_and_a_good_month_resol
 def test_an_ae_stage_pair_20_points_under_the_segment_opens_an_event_of_its_own():
     pairs = [{"stage_pair": "1>2", "from_stage": "Prospecting", "to_stage": "Qualification", "converted": 14,
               "left_stage": 20, "rate": 0.7, "benchmark": 0.7},
-             {"stage_pair": "2>3", "from_stage": "Qualification", "to_stage": "Needs Analysis", "converted": 8,
-              "left_stage": 20, "rate": 0.4, "benchmark": 0.6}]
+             {"stage_pair": "2>3", "from_stage": "Qualification", "to_stage": "Needs Analysis", "converted": 4,
+              "left_stage": 20, "rate": 0.2, "benchmark": 0.6}]
     result = replay([month_row("R1", "AE", 9, stage_conversions=pairs)], ("R1", "AE", "M1"))
     assert result.events["pattern_key"].to_list() == ["metric:stage_conversion:2>3"]
     ev = result.events.row(0, named=True)
     assert ev["opened_on"] == dt.date(2026, 10, 5)
     assert ev["pattern_detected"] == (
-        "Stage conversion 2>3 (Qualification to Needs Analysis) 40% (8 of 20 deals) vs the Mid-Market AE median 60%, "
+        "Stage conversion 2>3 (Qualification to Needs Analysis) 20% (4 of 20 deals) vs the Mid-Market AE median 60%, "
         "September 2026")
     assert (ev["sample_size"], ev["benchmark_cohort"]) == (20, "median of the Mid-Market AE sellers, September 2026")
 

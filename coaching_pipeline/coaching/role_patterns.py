@@ -34,12 +34,14 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from .confidence import wilson_bounds
 from .ids import escalation_id
 from .role_catalogue import (
     BOOK_TIER_DROP_PATTERN,
     BOOK_TIER_DROP_RULE,
     FORECAST,
     METRICS,
+    RATE,
     STAGE_PAIR,
     TREND,
     VOLUME,
@@ -65,11 +67,25 @@ def assessment_dates(month_ends: Sequence[dt.date], assessed: Sequence[dt.date])
     return out
 
 
-def flagged(metric: RoleMetric, value: float | None, benchmark: float | None, row: dict, roles) -> bool | None:
+def doubted(metric: RoleMetric, value: float, trials: float | None, confidence: float | None) -> float:
+    """A rate given the benefit of the doubt, as the skills' rates are (confidence.py): moved
+    toward better to the edge of its Wilson interval over its sample (90%: 0 of 10 reads as
+    0.21, 4 of 10 as 0.65); a value without a sample, or with confidence off, as it is."""
+    if confidence is None or not trials or metric.rule not in (RATE, STAGE_PAIR) or not 0 <= value <= 1:
+        return value
+    low, high = wilson_bounds(value, int(trials), confidence)
+    return high if metric.higher_is_better else low
+
+
+def flagged(metric: RoleMetric, value: float | None, benchmark: float | None, row: dict, roles,
+            trials: float | None = None, confidence: float | None = None) -> bool | None:
     """Whether one measured value is the metric's pattern (module docstring); None when the
-    data cannot say (no value, or no benchmark to compare a rate with)."""
+    data cannot say (no value, or no benchmark to compare a rate with). With `trials` and
+    `confidence`, a rate must show the gap at the edge of its interval (doubted)."""
     if value is None:
         return None
+    if benchmark is not None:
+        value = doubted(metric, value, trials, confidence)
     if metric.rule == FORECAST:
         return (row.get("forecast_quarters_out_of_band") or 0) >= 2
     if metric.rule == TREND:
@@ -111,9 +127,11 @@ def _breakdown_rows(metric: RoleMetric, row: dict) -> list[dict]:
     return out
 
 
-def metric_assessments(role_metrics: pl.DataFrame | None, assessed: Sequence[dt.date], roles) -> list[dict]:
+def metric_assessments(role_metrics: pl.DataFrame | None, assessed: Sequence[dt.date], roles,
+                       confidence: float | None = None) -> list[dict]:
     """One assessment row per (seller, role pattern, closed month) that has a measurement,
-    sorted by seller, pattern and date; `assessed`: the weekly assessment dates so far."""
+    sorted by seller, pattern and date; `assessed`: the weekly assessment dates so far;
+    `confidence`: the doubt given to rates (coaching.flag_confidence)."""
     if role_metrics is None or role_metrics.is_empty() or not assessed:
         return []
     dates = assessment_dates(role_metrics["month_end"].to_list(), assessed)
@@ -128,7 +146,8 @@ def metric_assessments(role_metrics: pl.DataFrame | None, assessed: Sequence[dt.
                 out.append({
                     **{k: row.get(k) for k in IDENTITY}, **part, "metric": metric.name,
                     "assessment_date": dates[row["month_end"]],
-                    "flagged": flagged(metric, part["score"], part["benchmark"], row, roles),
+                    "flagged": flagged(metric, part["score"], part["benchmark"], row, roles,
+                                       part["denominator"], confidence),
                     **{k: row.get(k) for k in ("forecast_quarter", "forecast_quarters_out_of_band",
                                                "forecast_accuracy_previous", "touches_per_business_day",
                                                "touch_target") if k in row},

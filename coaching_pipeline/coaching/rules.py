@@ -209,7 +209,7 @@ def replay(
         roles = roles or settings().roles
         assessed = [] if assessments is None or assessments.is_empty() else \
             assessments["assessment_date"].unique().to_list()
-        ev, hi, es = fold_role_patterns(role_patterns.metric_assessments(role_metrics, assessed, roles),
+        ev, hi, es = fold_role_patterns(role_patterns.metric_assessments(role_metrics, assessed, roles, cfg.flag_confidence),
                                         lambda row: _people(row["rep_id"], hierarchy.get(row["rep_id"]), row), cfg)
         events, history, escalations = events + ev, history + hi, escalations + es
         escalations += role_patterns.book_tier_drop_escalations(role_metrics, assessed, roles, hierarchy)
