@@ -213,3 +213,10 @@ def test_without_role_metrics_the_replay_is_the_skills_alone():
     weeks = skill_weeks(("R3", "AM", "M2"))
     assert rules.replay(weeks, USERS, None, CFG).events.is_empty()
     assert rules.replay(weeks, USERS, None, CFG, role_metrics=pl.DataFrame(schema=SCHEMA), roles=ROLES).events.is_empty()
+
+
+def test_a_month_is_assessed_in_the_week_after_it_closed_and_never_on_a_later_first_week():
+    ends = [MONTHS[m][1] for m in (7, 8, 9)]
+    # the first week assessed is 14 Sep: July and August (next weeks 3 Aug, 7 Sep) are not assessed
+    weeks = [dt.date(2026, 9, 14) + dt.timedelta(weeks=i) for i in range(4)]
+    assert role_patterns.assessment_dates(ends, weeks) == {dt.date(2026, 9, 30): dt.date(2026, 10, 5)}

@@ -4,8 +4,8 @@ clock, approval gate and focus-area budget as the skills (rules.replay), and the
 health tier drop becomes an escalation to the manager and the SLM at once.
 
 Decisions where the contracts are silent:
-- A role metric is measured once per fiscal month. A month is assessed at the first weekly
-  assessment after it closed (its assessment_date), so its events open in a weekly run like
+- A role metric is measured once per fiscal month. A month is assessed at the weekly
+  assessment of the week after it closed (its assessment_date), so its events open in a weekly run like
   the skills' and a manager meets them in the same weekly inbox; the current, unfinished
   month is not assessed. The clock therefore counts months: a pattern flagged for
   persistence_weeks (3) monthly assessments in a row is escalated to the SLM.
@@ -56,13 +56,15 @@ IDENTITY = ("rep_id", "rep_name", "role", "manager_id", "slm_id", "segment", "mo
 
 
 def assessment_dates(month_ends: Sequence[dt.date], assessed: Sequence[dt.date]) -> dict[dt.date, dt.date]:
-    """month_end -> the first weekly assessment date after it (months not yet followed by an
-    assessment are left out)."""
+    """month_end -> the weekly assessment of the week after it (the first assessment date in
+    the 7 days after the month's end). A month whose next week was not assessed (before a new
+    install's first week, or not yet) is left out, so a backfill never assesses old months all
+    at once on its first week."""
     weeks = sorted(set(assessed))
     out = {}
     for end in set(month_ends):
         i = bisect_right(weeks, end)
-        if i < len(weeks):
+        if i < len(weeks) and weeks[i] <= end + dt.timedelta(days=7):
             out[end] = weeks[i]
     return out
 
