@@ -33,8 +33,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .role_evaluation import role_misses, score_role_patterns
-
 EARLY = dt.timedelta(days=14)
 LAG = dt.timedelta(days=35)
 MIN_VISIBLE = dt.timedelta(days=28)
@@ -254,6 +252,8 @@ def budget(truth: dict, signal: Signal) -> dict:
 
 
 def evaluate(truth: dict, signal: Signal) -> dict:
+    from .role_evaluation import role_misses, score_role_patterns  # it reads this module's TARGETS
+
     figures = {
         "scale": truth.get("scale"), "seed": truth.get("seed"), "as_of": truth["as_of"],
         "assessments": len(set(signal.assessment_dates)),

@@ -24,9 +24,9 @@ def _iso(day: dt.date | None) -> str | None:
 class PersistenceClock:
     """Events, weekly history and persistence escalations of one (rep, skill)."""
 
-    def __init__(self, rep_id: str, skill: str, people: dict, cfg: CoachingSettings):
+    def __init__(self, rep_id: str, skill: str, people: dict, cfg: CoachingSettings, pattern_key: str | None = None):
         self.rep_id, self.skill, self.people, self.cfg = rep_id, skill, people, cfg
-        self.pattern_key = self._pattern_key()
+        self.pattern_key = pattern_key or f"skill:{skill}"
         self.events: list[dict] = []
         self.history: list[dict] = []
         self.escalations: list[dict] = []
@@ -75,9 +75,6 @@ class PersistenceClock:
         return self.events, self.history, self.escalations
 
     # what differs between a skill and a role metric (role_clock.MetricClock) -------------
-
-    def _pattern_key(self) -> str:
-        return f"skill:{self.skill}"
 
     def _improved(self, previous: float, now: float) -> bool:
         """A 10% relative move in the right direction (a higher score) restarts the clock."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import groupby
 
 from .persistence import PersistenceClock
 from .role_catalogue import FORECAST, STAGE_PAIR, TREND, VOLUME, metric_of
@@ -82,11 +83,7 @@ class MetricClock(PersistenceClock):
 
     def __init__(self, rep_id: str, pattern_key: str, people: dict, cfg):
         self.metric, _ = metric_of(pattern_key)
-        self._key = pattern_key
-        super().__init__(rep_id, pattern_key, people, cfg)
-
-    def _pattern_key(self) -> str:
-        return self._key
+        super().__init__(rep_id, pattern_key, people, cfg, pattern_key=pattern_key)
 
     def _improved(self, previous: float, now: float) -> bool:
         """A 10% relative move in the metric's right direction restarts the clock."""
@@ -111,15 +108,10 @@ class MetricClock(PersistenceClock):
                 "benchmark_cohort": cohort}
 
     def _reason(self, weeks: list[tuple[dt.date, float]], since: dt.date | None) -> str:
-        label, _ = describe_metric({**self._last_row, "pattern_key": self._key})
-        months = len(weeks)
+        # the event's pattern_detected describes the escalating month already
         again = " more" if since else ""
-        return (f"Flagged {months}{again} monthly assessments in a row (persistence rule: "
-                f"{self.cfg.persistence_weeks} months for a role metric): {label}.")
-
-    def week(self, row: dict) -> None:
-        self._last_row = row
-        super().week(row)
+        return (f"Flagged {len(weeks)}{again} monthly assessments in a row (persistence rule: "
+                f"{self.cfg.persistence_weeks} months for a role metric): {self._event['pattern_detected']}.")
 
 
 def fold_role_patterns(rows: list[dict], people_of, cfg) -> tuple[list[dict], list[dict], list[dict]]:
@@ -127,16 +119,11 @@ def fold_role_patterns(rows: list[dict], people_of, cfg) -> tuple[list[dict], li
     monthly assessments (rows sorted by rep, pattern and date); `people_of(row)`: the
     event's rep_name, role, manager_id and slm_id."""
     events, history, escalations = [], [], []
-    clock, current = None, None
-    for row in rows:
-        key = (row["rep_id"], row["pattern_key"])
-        if key != current:
-            if clock is not None:
-                for out, part in zip((events, history, escalations), clock.finish()):
-                    out += part
-            clock, current = MetricClock(row["rep_id"], row["pattern_key"], people_of(row), cfg), key
-        clock.week(row)
-    if clock is not None:
-        for out, part in zip((events, history, escalations), clock.finish()):
-            out += part
+    for (rep_id, pattern_key), group in groupby(rows, key=lambda r: (r["rep_id"], r["pattern_key"])):
+        group = list(group)
+        clock = MetricClock(rep_id, pattern_key, people_of(group[0]), cfg)
+        for row in group:
+            clock.week(row)
+        ev, hi, es = clock.finish()
+        events, history, escalations = events + ev, history + hi, escalations + es
     return events, history, escalations

@@ -62,3 +62,4 @@
 {% macro lower_literals(values) -%}
     {%- for v in values -%}'{{ v | lower | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%}
 {%- endmacro %}
+

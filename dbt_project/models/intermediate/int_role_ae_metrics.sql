@@ -36,18 +36,9 @@ deals as (
     from {{ ref('int_deal_facts') }}
 ),
 
--- Each history row holds from its day until the deal's next row.
+-- Each history row as a validity interval (macros/history_intervals.sql).
 history as (
-    select
-        opportunity_id,
-        close_date,
-        forecast_category,
-        cast(created_at as date) as valid_from,
-        coalesce(
-            lead(cast(created_at as date)) over (partition by opportunity_id order by created_at, opportunity_history_id),
-            date '9999-12-31'
-        ) as valid_until
-    from {{ ref('stg_salesforce__opportunity_history') }}
+    {{ opportunity_history_intervals(['close_date', 'forecast_category']) }}
 ),
 
 won_in_quarter as (

@@ -72,76 +72,14 @@ month_counts as (
     group by rep_id, month_start
 ),
 
-step_counts as (
-    select
-        rep_id,
-        month_start,
-        sequence_step,
-        count(*) as touches,
-        count(*) filter (where is_response) as responses
-    from activities
-    where is_touch and sequence_step is not null
-    group by rep_id, month_start, sequence_step
-),
-
-step_rates as (
-    select
-        *,
-        case when touches >= {{ step_min }} then cast(responses as double) / touches end as rate
-    from step_counts
-),
-
+-- Response rates per sequence step and per cadence type, each against the median of the
+-- month's SDRs for the same step or cadence (macros/role_metric_helpers.sql).
 step_lists as (
-    select
-        rep_id,
-        month_start,
-        list(struct_pack(
-            sequence_step := cast(sequence_step as integer),
-            touches := cast(touches as bigint),
-            responses := cast(responses as bigint),
-            rate := rate,
-            benchmark := benchmark
-        ) order by sequence_step) as response_by_step
-    from (
-        select *, median(rate) over (partition by month_start, sequence_step) as benchmark from step_rates
-    ) as benchmarked
-    group by rep_id, month_start
-),
-
-cadence_counts as (
-    select
-        rep_id,
-        month_start,
-        cadence_type,
-        count(*) as touches,
-        count(*) filter (where is_response) as responses
-    from activities
-    where is_touch and cadence_type is not null
-    group by rep_id, month_start, cadence_type
-),
-
-cadence_rates as (
-    select
-        *,
-        case when touches >= {{ cadence_min }} then cast(responses as double) / touches end as rate
-    from cadence_counts
+    {{ response_rates('sequence_step', 'cast(sequence_step as integer)', step_min, 'response_by_step') }}
 ),
 
 cadence_lists as (
-    select
-        rep_id,
-        month_start,
-        list(struct_pack(
-            cadence_type := cadence_type,
-            touches := cast(touches as bigint),
-            responses := cast(responses as bigint),
-            rate := rate,
-            benchmark := benchmark
-        ) order by cadence_type) as response_by_cadence
-    from (
-        select *, median(rate) over (partition by month_start, cadence_type) as benchmark from cadence_rates
-    ) as benchmarked
-    group by rep_id, month_start
+    {{ response_rates('cadence_type', 'cadence_type', cadence_min, 'response_by_cadence') }}
 ),
 
 qualified as (
