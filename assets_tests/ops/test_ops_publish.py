@@ -97,7 +97,7 @@ def test_analysts_query_marts_and_coaching_tables_by_their_usual_names(tmp_path)
 
 def test_without_coaching_tables_yet_the_marts_are_published(tmp_path):
     warehouse = make_warehouse(tmp_path / "coaching.duckdb", coaching=())
-    assert [s for s, _, _ in publish(warehouse)] == ["marts"] * 7  # users, sellers and the five marts of the contract
+    assert [s for s, _, _ in publish(warehouse)] == ["marts"] * 8  # users, sellers, the five marts of the contract and role_metrics
     con = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
     assert con.execute("select count(*) from information_schema.tables where table_schema = 'coaching'"
                        ).fetchone()[0] == 0

@@ -247,14 +247,15 @@ def test_publish_reports_tables_and_rows(uninterrupted):
     published = Path(uninterrupted["warehouse"]).with_name("analytics.duckdb")
     assert metadata["path"] == str(published)
     tables = publication(published)
-    # the seven marts in `marts`; the coaching state tables (the daily flags step creates the
+    # the eight marts in `marts`; the coaching state tables (the daily flags step creates the
     # whole coaching schema) in `coaching`; the ingestion ledger and quarantine summary in `ops`
     assert set(tables) == {
         "marts.users", "marts.sellers", "marts.rep_performance", "marts.top_performer_patterns", "marts.rep_activities",
-        "marts.deal_health_scores", "marts.next_best_actions", "coaching.skill_assessment_log", "coaching.coaching_log",
+        "marts.deal_health_scores", "marts.next_best_actions", "marts.role_metrics",
+        "coaching.skill_assessment_log", "coaching.coaching_log",
         "coaching.coaching_history", "coaching.escalations", "coaching.daily_flags", "coaching.decisions",
         "coaching.process_gaps", "ops.loaded_files", "ops.quarantine_summary"}
-    assert metadata["tables_published"] == 16
+    assert metadata["tables_published"] == 17
     assert metadata["rows_published"] == sum(tables.values())
     assert metadata["rows/marts.rep_performance"] == tables["marts.rep_performance"]
 

@@ -140,7 +140,7 @@ def test_both_runs_are_read_back_from_postgres(killed):
         "run": ["nightly", "SUCCESS", parent],
         "parent_status": "FAILURE",
         "published_by": child,
-        "tables_published": 16,  # 7 marts, 7 coaching, 2 ops
+        "tables_published": 17,  # 8 marts, 7 coaching, 2 ops
     }
     assert killed["pg_runs"] == [[parent, "nightly", "FAILURE"], [child, "nightly", "SUCCESS"]]
     # the killed run: the landing-zone step, the 25 ingestion steps and applying the
