@@ -126,11 +126,13 @@ select
     nps_mean,
     csat_mean,
     -- Points per month: least-squares slope over the last health_trend_months months (the
-    -- months with a value; null with fewer than two).
+    -- months with a value; null with fewer than two). Rounded to 6 decimals: a flat book's
+    -- slope is float noise around 0 (1e-15 either side) that differs with the order rows are
+    -- read in, so an incremental night and a full refresh would disagree on it.
     {%- for column, name in [('mean_health_score', 'health_trend'), ('nps_mean', 'nps_trend'), ('csat_mean', 'csat_trend')] %}
-    regr_slope({{ column }}, month_index) over (
+    round(regr_slope({{ column }}, month_index) over (
         partition by rep_id, book_kind order by month_start
         rows between {{ trend_months - 1 }} preceding and current row
-    ) as {{ name }}{{ ',' if not loop.last }}
+    ), 6) as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 from book_grid
