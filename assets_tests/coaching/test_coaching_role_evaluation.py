@@ -71,3 +71,29 @@ def test_a_detector_that_flags_nothing_has_recall_zero_and_an_old_truth_is_not_s
     assert role_misses(f) == ["role events renewals_opened_late recall 0.0 (target >= 0.8)",
                               "role events response_rate_by_step recall 0.0 (target >= 0.8)"]
     assert score_role_patterns({"gaps": []}, [], [], ASSESSED) is None
+
+
+def test_a_win_rate_event_is_right_for_a_seller_with_a_planted_closing_gap():
+    truth = {**TRUTH, "gaps": [
+        {"rep_id": "A2", "skill": "closing", "from": "2026-08-17", "until": None, "detectable": True},
+        {"rep_id": "A3", "skill": "closing", "from": "2026-08-17", "until": None, "detectable": False},
+    ]}
+    events = [
+        ev("A2", "metric:expansion_conversion", D(2026, 9, 7)),  # August, the gap holds from 17 Aug: right
+        ev("A2", "metric:expansion_conversion", D(2026, 8, 3)),  # July, before the gap: wrong
+        ev("A3", "metric:expansion_conversion", D(2026, 9, 7)),  # an undetectable gap: wrong
+        ev("A2", "metric:renewals_opened_late", D(2026, 9, 7)),  # not a win rate: wrong
+    ]
+    f = score_role_patterns(truth, events, [], ASSESSED)
+    assert f["events"]["per_rule"]["expansion_conversion"] == {
+        "made": 3, "right": 1, "precision": 0.3333, "expected": 0, "found": 0, "recall": None}
+    assert f["events"]["per_rule"]["renewals_opened_late"]["right"] == 0
+
+
+def test_a_planted_rule_its_data_cannot_show_is_still_reported():
+    truth = {"role_patterns": [{"rep_id": "E1", "role": "AE", "pattern_key": "metric:stage_conversion:2>3",
+                                "months": [], "detectable": False}]}
+    f = score_role_patterns(truth, [], [], ASSESSED)
+    assert f["events"]["per_rule"] == {"stage_conversion": {
+        "made": 0, "right": 0, "precision": None, "expected": 0, "found": 0, "recall": None}}
+    assert role_misses(f) == []

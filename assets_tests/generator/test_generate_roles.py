@@ -241,11 +241,12 @@ def _stage_stays(root):
 
 
 def test_the_stage_2_3_ae_converts_far_less_than_its_segment(zone):
+    """From the onset (March 2026) to as_of: 2>3 conversion over the whole span against the
+    other AEs'. At S a 3-month window holds only ~10 of the AE's deals, too few for the
+    detector's 90% doubt, so the truth marks the pattern undetectable at this scale."""
     root, s = zone
     rep = _planted(s, "ae_stage_2_3")
-    month = _months(root, rep, "metric:stage_conversion:2>3")[-1]
-    start = dt.date.fromisoformat(month)
-    window = ((start.replace(day=1) - dt.timedelta(days=62)).replace(day=1).isoformat(), f"{month[:8]}31")
+    window = ("2026-03-01", "2026-11-13")
     opp = latest_opportunities(root)
     owner = dict(zip(opp["Id"], opp["OwnerId"]))
     roles = _users_by_role(root)
@@ -256,6 +257,9 @@ def test_the_stage_2_3_ae_converts_far_less_than_its_segment(zone):
                 conv.setdefault(owner[oid], []).append(path[k + 1][0] != "Closed Lost")
     rates = {r: sum(v) / len(v) for r, v in conv.items() if len(v) >= 10}
     assert rep in rates and rates[rep] <= statistics.median(rates.values()) - 0.2
+    [entry] = [e for e in _truth(root)["role_patterns"] if e["pattern_key"] == "metric:stage_conversion:2>3"]
+    assert entry == {"rep_id": rep, "role": "AE", "pattern_key": "metric:stage_conversion:2>3", "months": [],
+                     "detectable": False}
 
 
 def test_the_forecast_ae_is_out_of_band_two_closed_quarters_running(zone):
@@ -281,7 +285,9 @@ def test_truth_lists_every_planted_role_pattern(zone):
     assert all(set(e) == {"rep_id", "role", "pattern_key", "months", "detectable"} for e in entries)
     assert {e["pattern_key"] for e in entries} >= PATTERN_KEYS
     planted = {(rep, key) for key, reps in s["role_plan"].items() for rep in reps}
-    assert len(planted) == 8 and all(e["detectable"] and e["months"] for e in entries)
+    # every pattern shows in its data at S but the stage 2>3 one (its test says why)
+    assert len(planted) == 8 and all(e["detectable"] == bool(e["months"]) for e in entries)
+    assert [e["pattern_key"] for e in entries if not e["detectable"]] == ["metric:stage_conversion:2>3"]
     assert all(m.endswith("-01") and "2025-01-01" <= m <= "2026-11-01" for e in entries for m in e["months"])
     sellers = s["sellers"]
     assert all(sellers[e["rep_id"]]["role"] == e["role"] for e in entries)

@@ -34,7 +34,7 @@ EXPECTED_RAW_ROWS = {
     "opportunity": 3176,
     "opportunity_contact_role": 5353,
     "opportunity_field_history": 913,
-    "opportunity_history": 15068,
+    "opportunity_history": 15074,
     "organization": 1,
     "period": 33,
     "task": 27419,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .components import SKILL_LABELS
+
 # how a metric is flagged (role_patterns.flagged)
 RATE = "rate"  # a share against the role cohort's median: gap points or a ratio of it
 STAGE_PAIR = "stage_pair"  # a stage conversion against the segment median: stage_conversion_gap_points
@@ -128,3 +130,15 @@ def pattern_label(pattern_key: str | None) -> str | None:
     if metric is None:
         return None
     return metric.label if part is None else f"{metric.label} {part}"
+
+
+def pattern_subject(pattern_key: str | None) -> str | None:
+    """What an event or escalation is about, as a person reads it: 'Discovery' for
+    'skill:discovery', 'Stage conversion 2>3' for 'metric:stage_conversion:2>3'; None for no
+    pattern or a manual escalation (its reason says it)."""
+    kind, _, name = (pattern_key or "").partition(":")
+    if not name or name == "manual":
+        return None
+    if kind == "metric":
+        return pattern_label(pattern_key) or name.replace("_", " ").replace(":", " ").capitalize()
+    return SKILL_LABELS.get(name) or name.replace("_", " ").capitalize()

@@ -11,6 +11,10 @@ Matching rules (decisions where the contract is silent; the README states them t
   a pattern up to LAG_MONTHS after its last planted month.
 - Event precision: an event of (rep, pattern_key) is right when a detectable planted pattern
   of that rep and key holds in its month (or up to LAG_MONTHS before it).
+- An outcome rate (expansion conversion, renewal rate) also counts right when the rep has
+  a planted, detectable gap in the closing skill holding in its month: the generator lowers
+  such a seller's win rate on every deal, the AM's own expansions included, so the data
+  truly shows the rate low although no role pattern was planted.
 - Event recall: every detectable planted pattern holding in an assessed month must have an
   event of that rep and key whose month lies in [first month, last month + LAG_MONTHS].
 - Book tier drop escalations: right when the planted drop is in the escalation's month;
@@ -28,6 +32,8 @@ from .evaluation import TARGETS  # the coaching contract's targets hold for the 
 
 LAG_MONTHS = 2
 BOOK_TIER_DROP = "metric:book_tier_drop"
+# role rules whose rate is a win rate: a planted closing gap shows in them too
+WIN_RATE_RULES = {"expansion_conversion": "closing", "renewal_rate": "closing"}
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -60,15 +66,34 @@ class Planted:
 
     def __init__(self, truth: dict):
         self.by_key: dict[tuple[str, str], list[dict]] = {}
+        # every planted rule is reported, one its data cannot show at this scale included
+        self.rules = {_rule_of(p["pattern_key"]) for p in truth.get("role_patterns") or []
+                      if p["pattern_key"] != BOOK_TIER_DROP}
         for p in truth.get("role_patterns") or []:
             months = sorted(dt.date.fromisoformat(m) for m in p["months"])
             if months:
                 self.by_key.setdefault((p["rep_id"], p["pattern_key"]), []).append(
                     {**p, "first": months[0], "last": months[-1], "month_set": set(months)})
+        self.skill_gaps: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = {}
+        for g in truth.get("gaps") or []:
+            if g.get("detectable"):
+                until = dt.date.fromisoformat(g["until"]) if g.get("until") else None
+                self.skill_gaps.setdefault((g["rep_id"], g["skill"]), []).append(
+                    (dt.date.fromisoformat(g["from"]), until))
 
     def holds(self, rep: str, key: str, month: dt.date, lag: int = LAG_MONTHS) -> bool:
         return any(p["detectable"] and any(m <= month <= _add_months(m, lag) for m in p["month_set"])
                    for p in self.by_key.get((rep, key), []))
+
+    def has_skill_gap(self, rep: str, skill: str, month: dt.date) -> bool:
+        """A detectable planted skill gap of the rep holding in some day of the month."""
+        month_end = _add_months(month, 1) - dt.timedelta(days=1)
+        return any(start <= month_end and (until is None or until >= month)
+                   for start, until in self.skill_gaps.get((rep, skill), []))
+
+    def event_right(self, rep: str, key: str, month: dt.date) -> bool:
+        skill = WIN_RATE_RULES.get(_rule_of(key))
+        return self.holds(rep, key, month) or (skill is not None and self.has_skill_gap(rep, skill, month))
 
     def detectable(self) -> list[dict]:
         return [p for ps in self.by_key.values() for p in ps if p["detectable"]]
@@ -88,11 +113,10 @@ def score_role_patterns(truth: dict, events: list[dict], escalations: list[dict]
     assessed = {month_of(d) for d in assessment_dates}
     role_events = [e for e in events if (e.get("pattern_key") or "").startswith("metric:")]
     per_rule: dict[str, dict] = {}
-    rules = sorted({_rule_of(k) for (_, k) in planted.by_key if k != BOOK_TIER_DROP}
-                   | {_rule_of(e["pattern_key"]) for e in role_events})
+    rules = sorted(planted.rules | {_rule_of(e["pattern_key"]) for e in role_events})
     for rule in rules:
         made = [e for e in role_events if _rule_of(e["pattern_key"]) == rule]
-        right = sum(1 for e in made if planted.holds(e["rep_id"], e["pattern_key"], month_of(e["opened_on"])))
+        right = sum(1 for e in made if planted.event_right(e["rep_id"], e["pattern_key"], month_of(e["opened_on"])))
         expected = [p for p in planted.detectable() if _rule_of(p["pattern_key"]) == rule
                     and p["pattern_key"] != BOOK_TIER_DROP and p["month_set"] & assessed]
         found = sum(1 for p in expected if any(

@@ -20,6 +20,7 @@ import duckdb
 
 from ..coaching import signal
 from ..coaching.components import BY_NAME, SKILL_LABELS
+from ..coaching.role_catalogue import pattern_subject
 from ..config import SKILLS, CoachingSettings, Settings
 from . import defaults, hygiene
 from .escalations import RULE_LABELS
@@ -101,7 +102,7 @@ def _pending(data: MonthData, manager_id: str) -> list[dict]:
                                             p["coaching_id"], data.cfg.coaching))
     return [
         {**p, "rep_name": data.name(p["rep_id"]), "opened": day_text(p["opened_on"]),
-         "skill": SKILL_LABELS.get(p["pattern_key"].split(":", 1)[-1], p["pattern_key"]),
+         "skill": pattern_subject(p["pattern_key"]) or p["pattern_key"],
          "evidence": _evidence_text(p, data.cfg.coaching), "examples": examples_of(p)}
         for p in rows
     ]

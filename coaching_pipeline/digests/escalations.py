@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from ..coaching.components import SKILL_LABELS
+from ..coaching.role_catalogue import pattern_subject
 from . import decisions
 from .formatting import day_text, num, pct
 
@@ -59,12 +59,11 @@ def escalation_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], as_of: dt.
     decided = decisions.decision_texts(con, rows, as_of, name)
     out = []
     for r in rows:
-        pattern = (r["pattern_key"] or "").split(":", 1)[-1]
         out.append({
             **r, "rep_name": name(r["rep_id"]), "manager_name": name(r["manager_id"]),
             "date": day_text(r["escalation_date"]), "rule_label": RULE_LABELS.get(r["rule"], r["rule"]),
             "to": ESCALATED_TO.get(r["escalated_to"], r["escalated_to"]),
-            "subject": SKILL_LABELS.get(pattern) or pattern.replace("_", " ").capitalize(),
+            "subject": pattern_subject(r["pattern_key"]),
             "history_rows": history_rows(r["history"]), "decision": decided[r["escalation_id"]],
             "escalated_by_name": name(r["escalated_by"]) if r["escalated_by"] else None,
         })

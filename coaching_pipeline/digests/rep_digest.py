@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..coaching.components import COMPONENTS, SKILL_LABELS, SKILL_ORDER
+from ..coaching.role_catalogue import pattern_subject
 from ..coaching.scoring import band_score, may_be_strength
 from ..coaching.wording import format_target, format_value
 from ..config import Settings
@@ -225,7 +226,7 @@ def _focus_areas(data: MonthData, rep_id: str) -> tuple[list[dict], list[dict]]:
     for e in events:
         skill = e["pattern_key"].split(":", 1)[-1]
         item = {
-            "skill": skill, "label": SKILL_LABELS.get(skill, skill.replace("_", " ").capitalize()),
+            "skill": skill, "label": pattern_subject(e["pattern_key"]) or skill,
             "action": e["approved_action"], "pattern": e["pattern_detected"],
             "modified": e["approval_status"] == "modified", "since": day_text(e["opened_on"]),
         }

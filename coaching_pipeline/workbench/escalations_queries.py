@@ -23,7 +23,7 @@ import math
 
 from sqlalchemy import select
 
-from ..coaching.components import SKILL_LABELS
+from ..coaching.role_catalogue import pattern_subject
 from ..digests.decisions import decision_texts
 from ..digests.escalations import ESCALATED_TO, RULE_LABELS, history_rows
 from ..digests.formatting import day_text
@@ -118,10 +118,7 @@ def _owner(org: Org, rep_id: str, fallback: str | None) -> str | None:
 def _subject(pattern_key: str | None) -> str | None:
     """What was escalated, as the SLM notice names it; None for a manual escalation (its
     reason says it)."""
-    pattern = (pattern_key or "").split(":", 1)[-1]
-    if pattern in ("", "manual"):
-        return None
-    return SKILL_LABELS.get(pattern) or pattern.replace("_", " ").capitalize()
+    return pattern_subject(pattern_key)
 
 
 def _resolution(by: str | None, at: dt.datetime | None, note: str | None, org: Org) -> dict | None:

@@ -37,6 +37,7 @@ import math
 import re
 
 from ..coaching.components import BY_NAME, skill_label
+from ..coaching.role_catalogue import pattern_subject
 from ..coaching.signal import ordinal
 from ..coaching.wording import format_target, format_value
 from ..config import CoachingSettings
@@ -66,8 +67,7 @@ def pattern_name(event: dict) -> str:
     """How an event is named to a person: its pattern text, else its skill or metric, never its id."""
     if event.get("pattern_detected"):
         return event["pattern_detected"]
-    key = (event.get("pattern_key") or "").partition(":")[2]
-    return skill_label(key) if key else "a coaching event"
+    return pattern_subject(event.get("pattern_key")) or "a coaching event"
 
 
 # --------------------------------------------------------------------------------------
@@ -280,7 +280,6 @@ def evidence_of(event: dict, assessment: dict | None, cohort: dict | None, weeks
                 cfg: CoachingSettings, have: set[str]) -> dict:
     """The evidence of one event (see the module docstring); `have`: the coaching_log columns."""
     skill = skill_of(event.get("pattern_key"))
-    key = (event.get("pattern_key") or "").partition(":")[2]
     last = next((w for w in reversed(weeks) if w["metric_value"] is not None), None)
     if assessment is not None and assessment.get("score") is not None:
         value = {"value": assessment["score"], "text": num(assessment["score"]), "level": assessment.get("level"),
@@ -299,7 +298,7 @@ def evidence_of(event: dict, assessment: dict | None, cohort: dict | None, weeks
     out = {
         "metric": {"key": event.get("pattern_key"),
                    "label": f"{skill_label(skill)} skill score (0-100)" if skill else
-                   (skill_label(key) if key else None)},
+                   pattern_subject(event.get("pattern_key"))},
         "value": value, "benchmark": benchmark, "component": _component(assessment, cfg),
         "sample": _sample(event, assessment, cfg),
         "weeks": {"flagged": event.get("weeks_flagged"), "opened_on": event.get("opened_on"),

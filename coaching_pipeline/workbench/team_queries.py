@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..coaching.components import SKILL_LABELS, SKILL_ORDER
+from ..coaching.role_catalogue import pattern_subject
 from ..digests import charts, defaults
 from ..digests.escalations import ESCALATED_TO, RULE_LABELS
 from ..digests.formatting import Month, day_text, money, num, pct
@@ -236,8 +237,7 @@ def _name(org: Org, user_id: str | None) -> str:
 
 
 def _subject(pattern_key: str | None) -> str:
-    key = (pattern_key or "").split(":", 1)[-1]
-    return SKILL_LABELS.get(key) or key.replace("_", " ").capitalize() or "n/a"
+    return pattern_subject(pattern_key) or "n/a"
 
 
 def seller_rows(team: tuple[Person, ...], perf: dict[str, dict], health: dict[str, dict]) -> list[dict]:

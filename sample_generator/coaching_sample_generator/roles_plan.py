@@ -17,7 +17,7 @@ hold in the weeks a new install assesses (the last 12):
   am_low_renewal_rate  AM    metric:renewal_rate                   month -6 (40% of renewals won, not ~88%)
   csm_tier_drop        CSM   metric:book_tier_drop                 month -2, -1 or -3 (70% of the book drops a tier)
   csm_late_milestones  CSM   metric:milestones_on_time             month -4 (80% of milestones completed late)
-  ae_stage_2_3         AE    metric:stage_conversion:2>3           month -8 (every lost deal that got past stage 2 dies at it)
+  ae_stage_2_3         AE    metric:stage_conversion:2>3           month -8 (every lost deal dies at stage 2; undetectable at S)
   ae_forecast          AE    metric:forecast_accuracy              quarters -3..-1 (Commit ~half of what is won)
 """
 

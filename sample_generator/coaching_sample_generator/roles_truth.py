@@ -6,8 +6,10 @@ SDR rates in the month; min_sample 10; a rate 15 points or more on the wrong sid
 role cohort's median of the month, or below half of it; the AE stage conversion against the
 median of the AE's segment; forecast accuracy outside 0.85-1.15 for the last two closed
 quarters as of the window end; more than half of a book dropping a tier in the month; book
-health falling 5 points a month or faster over 3 months). `detectable` is false when no
-month shows it (too small a sample).
+health falling 5 points a month or faster over 3 months). A rate shows the gap only when it
+holds at the edge of the rate's 90% Wilson interval (the detector's coaching.flag_confidence:
+4 of 10 reads as 0.65 for a higher-is-better rate), so a month counts only when its sample
+can show the pattern. `detectable` is false when no month shows it (too small a sample).
 
     {"rep_id", "role", "pattern_key", "months": ["YYYY-MM-01", ...], "detectable": bool}
 """
@@ -25,6 +27,7 @@ WINDOW_MONTHS, MIN_SAMPLE, GAP, RATIO = 3, 10, 0.15, 0.5
 BAND = (0.85, 1.15)
 TOUCH_TARGET, VOLUME_BELOW = 60, 0.8
 TREND_DROP, TREND_MONTHS = -5.0, 3
+WILSON_Z = 1.6448536269514722  # two-sided 90%: NormalDist().inv_cdf(0.95)
 
 
 def _windows(cal: Calendar) -> list[tuple[int, int]]:
@@ -32,8 +35,24 @@ def _windows(cal: Calendar) -> list[tuple[int, int]]:
     return [(ms[max(0, i - WINDOW_MONTHS + 1)].start_day, min(m.end_day, cal.end_day)) for i, m in enumerate(ms)]
 
 
-def _low(rate: float, bench: float) -> bool:
+def _edge(rate: float, n: float, toward_high: bool) -> float:
+    """The end of the rate's Wilson interval over n trials on the better side (the rate the
+    detector compares, giving the seller the benefit of the doubt)."""
+    z2 = WILSON_Z * WILSON_Z
+    centre = (rate + z2 / (2 * n)) / (1 + z2 / n)
+    half = WILSON_Z * np.sqrt(rate * (1 - rate) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return float(min(1.0, centre + half) if toward_high else max(0.0, centre - half))
+
+
+def _low(rate: float, bench: float, n: float) -> bool:
+    """A higher-is-better rate on the wrong side of its cohort median, beyond doubt."""
+    rate = _edge(rate, n, toward_high=True)
     return rate <= bench - GAP or rate < RATIO * bench
+
+
+def _high(rate: float, bench: float, n: float) -> bool:
+    """A lower-is-better share 15 points or more over its cohort median, beyond doubt."""
+    return _edge(rate, n, toward_high=False) >= bench + GAP
 
 
 def _rates(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -84,7 +103,8 @@ def stage_2_3(org, deals, ar, cal) -> dict[int, list[int]]:
     out = {}
     for s in np.flatnonzero(org.s_role == "AE"):
         bench = _median(rates, np.flatnonzero((org.s_role == "AE") & (seg == seg[s])))
-        out[int(s)] = [k for k in range(len(cal.months)) if not np.isnan(rates[s, k]) and rates[s, k] <= bench[k] - GAP]
+        out[int(s)] = [k for k in range(len(cal.months)) if not np.isnan(rates[s, k])
+                      and _edge(rates[s, k], den[s, k], toward_high=True) <= bench[k] - GAP]
     return out
 
 
@@ -143,9 +163,9 @@ def renewals(org, rd, cal) -> dict[str, dict[int, list[int]]]:
     out = {"am_low_renewal_rate": {}, "am_late_renewals": {}}
     for s in ams.tolist():
         out["am_low_renewal_rate"][s] = [k for k in range(len(wins)) if not np.isnan(rate[s, k])
-                                         and _low(rate[s, k], b_rate[k])]
+                                         and _low(rate[s, k], b_rate[k], den[s, k])]
         out["am_late_renewals"][s] = [k for k in range(len(wins)) if not np.isnan(share[s, k])
-                                      and share[s, k] >= b_share[k] + GAP]
+                                      and _high(share[s, k], b_share[k], lden[s, k])]
     return out
 
 
@@ -155,11 +175,13 @@ def csm_health(org, hs: dict, cal) -> dict[str, dict[int, list[int]]]:
     csms = np.flatnonzero(org.s_role == "CSM")
     T = score.shape[1]
     esc = np.full((org.n_sellers, T), np.nan)
+    book_size = np.zeros(org.n_sellers)
     out = {"metric:book_tier_drop": {}, "metric:book_health_trend": {}, "metric:escalation_rate": {}}
     for s in csms.tolist():
         book = csm == s
         if book.sum() >= MIN_SAMPLE:
             esc[s] = (tiers[book] <= 1).mean(axis=0)
+            book_size[s] = book.sum()
     bench = _median(esc, csms)
     x = np.arange(TREND_MONTHS) - (TREND_MONTHS - 1) / 2
     for s in csms.tolist():
@@ -173,7 +195,7 @@ def csm_health(org, hs: dict, cal) -> dict[str, dict[int, list[int]]]:
                  for k in range(T)]
         out["metric:book_health_trend"][s] = [k for k in range(T) if slope[k] <= TREND_DROP]
         out["metric:escalation_rate"][s] = [k for k in range(T) if not np.isnan(esc[s, k])
-                                            and esc[s, k] >= bench[k] + GAP]
+                                            and _high(esc[s, k], bench[k], book_size[s])]
     return out
 
 
@@ -185,8 +207,8 @@ def milestones(org, ob: dict, cal) -> dict[int, list[int]]:
     rate = _rates(num, den)
     csms = np.flatnonzero(org.s_role == "CSM")
     bench = _median(rate, csms)
-    return {s: [k for k in range(len(cal.months)) if not np.isnan(rate[s, k]) and _low(rate[s, k], bench[k])]
-            for s in csms.tolist()}
+    return {s: [k for k in range(len(cal.months)) if not np.isnan(rate[s, k])
+                and _low(rate[s, k], bench[k], den[s, k])] for s in csms.tolist()}
 
 
 def sdr(org, stats: dict, existing_touches: np.ndarray, cal) -> dict[str, dict[int, list[int]]]:
@@ -203,7 +225,8 @@ def sdr(org, stats: dict, existing_touches: np.ndarray, cal) -> dict[str, dict[i
     per_day = touches / np.maximum(np.array(bdays), 1)
     out = {"sdr_step2": {}, "sdr_volume": {}}
     for i, s in enumerate(sdrs.tolist()):
-        out["sdr_step2"][s] = [k for k in range(T) if not np.isnan(rate[i, k]) and _low(rate[i, k], bench[k])]
+        out["sdr_step2"][s] = [k for k in range(T) if not np.isnan(rate[i, k])
+                                   and _low(rate[i, k], bench[k], st[i, k])]
         out["sdr_volume"][s] = [k for k in range(T) if per_day[i, k] < VOLUME_BELOW * TOUCH_TARGET]
     return out
 
