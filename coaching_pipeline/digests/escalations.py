@@ -22,6 +22,7 @@ RULE_LABELS = {
     "bottom_quartile": "Bottom quartile 30+ days",
     "manual": "Manager escalation",
     "large_deal_red": "Large deal fell to red",
+    "book_tier_drop": "Over half the book dropped a health tier",
 }
 ESCALATED_TO = {"slm": "second-line manager", "manager": "manager", "manager_and_slm": "manager and second-line manager"}
 
@@ -63,7 +64,7 @@ def escalation_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], as_of: dt.
             **r, "rep_name": name(r["rep_id"]), "manager_name": name(r["manager_id"]),
             "date": day_text(r["escalation_date"]), "rule_label": RULE_LABELS.get(r["rule"], r["rule"]),
             "to": ESCALATED_TO.get(r["escalated_to"], r["escalated_to"]),
-            "subject": pattern_subject(r["pattern_key"]),
+            "subject": pattern_subject(r["pattern_key"]) or RULE_LABELS.get(r["rule"], r["rule"]),
             "history_rows": history_rows(r["history"]), "decision": decided[r["escalation_id"]],
             "escalated_by_name": name(r["escalated_by"]) if r["escalated_by"] else None,
         })
