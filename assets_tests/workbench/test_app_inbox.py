@@ -248,8 +248,8 @@ def test_a_queued_recommendation_is_shown_as_queued_and_cannot_be_decided(queued
     queued = page[page.index('id="queued"'):]
     assert 'id="queued-c5"' in queued and "Second pending pattern" in queued and "1 week flagged" in queued
     assert s.get(server.url + "/api/inbox").json()["queued"] == [{"rep_id": "r1", "name": "Rita Rep", "events": [
-        {"rep_id": "r1", "coaching_id": "c5", "pattern_detected": "Second pending pattern", "weeks_flagged": 1,
-         "opened_on": "2026-10-20"}]}]
+        {"rep_id": "r1", "coaching_id": "c5", "pattern_key": None, "pattern_detected": "Second pending pattern",
+         "weeks_flagged": 1, "opened_on": "2026-10-20"}]}]
     r = _post(s, server, "/inbox/decide", coaching_id="c5", decision="approved")
     assert r.status_code == 403
     assert "coaching event c5 is queued: rep r1 already has 3 open focus areas" in html.unescape(r.text)

@@ -142,3 +142,11 @@ def pattern_subject(pattern_key: str | None) -> str | None:
     if kind == "metric":
         return pattern_label(pattern_key) or name.replace("_", " ").replace(":", " ").capitalize()
     return SKILL_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def flagged_text(pattern_key: str | None, assessments: int | None) -> str:
+    """How long a pattern has been on the clock: '3 weeks' for a skill, '3 months' for a role
+    metric, whose clock counts monthly assessments."""
+    count = assessments or 0
+    unit = "month" if (pattern_key or "").startswith("metric:") else "week"
+    return f"{count} {unit}{'' if count == 1 else 's'}"

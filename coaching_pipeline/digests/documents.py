@@ -20,7 +20,7 @@ import duckdb
 
 from ..coaching import signal
 from ..coaching.components import BY_NAME, SKILL_LABELS
-from ..coaching.role_catalogue import pattern_subject
+from ..coaching.role_catalogue import flagged_text, pattern_subject
 from ..config import SKILLS, CoachingSettings, Settings
 from . import defaults, hygiene
 from .escalations import RULE_LABELS
@@ -103,6 +103,7 @@ def _pending(data: MonthData, manager_id: str) -> list[dict]:
     return [
         {**p, "rep_name": data.name(p["rep_id"]), "opened": day_text(p["opened_on"]),
          "skill": pattern_subject(p["pattern_key"]) or p["pattern_key"],
+         "flagged": flagged_text(p["pattern_key"], p["weeks_flagged"]),
          "evidence": _evidence_text(p, data.cfg.coaching), "examples": examples_of(p)}
         for p in rows
     ]
@@ -127,7 +128,10 @@ def examples_of(p: dict) -> list[dict]:
 
 
 def _evidence_text(p: dict, cfg: CoachingSettings) -> str | None:
-    """'below 63.6, the role's 35th percentile this week; 8 samples' (None when unrecorded)."""
+    """'below 63.6, the role's 35th percentile this week; 8 samples' (None when unrecorded, and
+    for a role metric, whose pattern text already says its value, sample and median)."""
+    if (p.get("pattern_key") or "").startswith("metric:"):
+        return None
     parts = []
     if p.get("benchmark_value") is not None:
         parts.append(f"below {num(p['benchmark_value'])}, the {p.get('role') or 'role'} cohort's "

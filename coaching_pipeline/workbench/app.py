@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from ..coaching.approvals import ApprovalRefused
+from ..coaching.role_catalogue import flagged_text
 from ..digests import formatting
 from .access import Org, Viewer, rep_access
 from .audit import AuditSink, LoggingAuditSink
@@ -67,7 +68,8 @@ def create_app(settings: WorkbenchSettings, audit: AuditSink | None = None, stor
     # HTML holding CRM text, notes and names: escape all of it (markup passes only by |safe).
     templates.env.autoescape = True
     templates.env.globals.update(pct=formatting.pct, money=formatting.money, num=formatting.num,
-                                 day_text=formatting.day_text, csrf_field=CSRF_FIELD, csrf_header=CSRF_HEADER)
+                                 day_text=formatting.day_text, flagged_text=flagged_text, csrf_field=CSRF_FIELD,
+                                 csrf_header=CSRF_HEADER)
     app.state.templates = templates
     # HttpOnly always (Starlette); SameSite=Lax; Secure when the app is reached over https.
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="coaching_session",

@@ -45,10 +45,12 @@ def pending_events(cur, rep_ids: list[str]) -> tuple[list[dict], set[str]]:
 def queued_events(cur, org: Org, rep_ids: list[str]) -> list[dict]:
     """Open events waiting for a free focus-area slot (coaching/signal.py), by rep: shown to
     the manager, not offered for a decision. Empty for a file from before the budget."""
-    if not rep_ids or "queued" not in columns_of(cur, "coaching", "coaching_log"):
+    have = columns_of(cur, "coaching", "coaching_log")
+    if not rep_ids or "queued" not in have:
         return []
-    found = rows(cur, """
-        select rep_id, coaching_id, pattern_detected, weeks_flagged, opened_on from coaching.coaching_log
+    pattern_key = "pattern_key" if "pattern_key" in have else "null as pattern_key"
+    found = rows(cur, f"""
+        select rep_id, coaching_id, {pattern_key}, pattern_detected, weeks_flagged, opened_on from coaching.coaching_log
         where list_contains(?::varchar[], rep_id) and status = 'open' and queued
         order by rep_id, weeks_flagged desc, opened_on, coaching_id""", [rep_ids])
     by_rep: dict[str, dict] = {}

@@ -212,7 +212,8 @@ def focus_areas(events: list[dict], unapplied: dict[str, dict], access: RepAcces
         if d:
             mark = {"text": f"{d['decision']} by {names.get(d['decided_by'], d['decided_by'])} "
                             "— takes effect in tonight's run", "decision": d["decision"]}
-        out.append({"coaching_id": e["coaching_id"], "pattern_detected": e["pattern_detected"], "action": action,
+        out.append({"coaching_id": e["coaching_id"], "pattern_key": e.get("pattern_key"),
+                    "pattern_detected": e["pattern_detected"], "action": action,
                     "approval_status": status, "weeks_flagged": e["weeks_flagged"], "opened_on": e["opened_on"],
                     "escalated_to_slm": e["escalated_to_slm"], "unapplied": mark, "queued": e["queued"]})
     out.sort(key=lambda f: (f["approval_status"] not in SHOWN_TO_REP, f["approval_status"] == "dismissed",
@@ -225,8 +226,9 @@ def insights(cur, rep_id: str, access: RepAccess, *, store=None, names: dict[str
     weekly assessment, at most two; a skill with a gap or at Critical is never one:
     scoring.may_be_strength)."""
     queued = "coalesce(queued, false)" if has_column(cur, "coaching", "coaching_log", "queued") else "false"
+    pattern_key = "pattern_key" if has_column(cur, "coaching", "coaching_log", "pattern_key") else "null"
     events = rows(cur, f"""
-        select coaching_id, pattern_detected, recommended_action, approved_action, approval_status, weeks_flagged,
+        select coaching_id, {pattern_key} as pattern_key, pattern_detected, recommended_action, approved_action, approval_status, weeks_flagged,
                opened_on, escalated_to_slm, {queued} as queued
         from coaching.coaching_log where rep_id = ? and status = 'open'
         order by weeks_flagged desc, opened_on, coaching_id""", [rep_id])
