@@ -220,3 +220,19 @@ def test_a_month_is_assessed_in_the_week_after_it_closed_and_never_on_a_later_fi
     # the first week assessed is 14 Sep: July and August (next weeks 3 Aug, 7 Sep) are not assessed
     weeks = [dt.date(2026, 9, 14) + dt.timedelta(weeks=i) for i in range(4)]
     assert role_patterns.assessment_dates(ends, weeks) == {dt.date(2026, 9, 30): dt.date(2026, 10, 5)}
+
+
+def test_role_patterns_are_named_and_timed_as_a_manager_reads_them():
+    from coaching_pipeline.coaching.role_catalogue import flagged_text, pattern_subject
+    from coaching_pipeline.digests.escalations import rule_label
+
+    assert pattern_subject("metric:stage_conversion:2>3") == "Stage conversion 2>3"
+    assert pattern_subject("metric:renewals_opened_late") == "Renewals opened late"
+    assert pattern_subject("metric:book_tier_drop") == "Book health tier drop"
+    assert pattern_subject("metric:attainment") == "Attainment"  # an escalation rule's key, not a role metric
+    assert pattern_subject("skill:objection_handling") == "Objection handling"
+    assert pattern_subject("manual") is None and pattern_subject(None) is None
+    assert (flagged_text("metric:renewal_rate", 3), flagged_text("skill:closing", 1)) == ("3 months", "1 week")
+    assert rule_label("persistence", "metric:renewal_rate") == "Pattern persisted 3 months"
+    assert rule_label("persistence", "skill:closing") == "Pattern persisted 3 weeks"
+    assert rule_label("book_tier_drop", "metric:book_tier_drop") == "Over half the book dropped a health tier"

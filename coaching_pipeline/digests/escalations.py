@@ -24,6 +24,15 @@ RULE_LABELS = {
     "large_deal_red": "Large deal fell to red",
     "book_tier_drop": "Over half the book dropped a health tier",
 }
+
+
+def rule_label(rule: str, pattern_key: str | None = None) -> str:
+    """An escalation rule as a manager reads it; a role pattern's clock counts months."""
+    if rule == "persistence" and (pattern_key or "").startswith("metric:"):
+        return "Pattern persisted 3 months"
+    return RULE_LABELS.get(rule, rule)
+
+
 ESCALATED_TO = {"slm": "second-line manager", "manager": "manager", "manager_and_slm": "manager and second-line manager"}
 
 
@@ -62,7 +71,7 @@ def escalation_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], as_of: dt.
     for r in rows:
         out.append({
             **r, "rep_name": name(r["rep_id"]), "manager_name": name(r["manager_id"]),
-            "date": day_text(r["escalation_date"]), "rule_label": RULE_LABELS.get(r["rule"], r["rule"]),
+            "date": day_text(r["escalation_date"]), "rule_label": rule_label(r["rule"], r["pattern_key"]),
             "to": ESCALATED_TO.get(r["escalated_to"], r["escalated_to"]),
             "subject": pattern_subject(r["pattern_key"]) or RULE_LABELS.get(r["rule"], r["rule"]),
             "history_rows": history_rows(r["history"]), "decision": decided[r["escalation_id"]],

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ..coaching.role_catalogue import pattern_subject
 from ..digests.decisions import decision_texts
-from ..digests.escalations import ESCALATED_TO, RULE_LABELS, history_rows
+from ..digests.escalations import ESCALATED_TO, RULE_LABELS, history_rows, rule_label
 from ..digests.formatting import day_text
 from .access import Org, Viewer
 from .published import has_table, rows, weekly_rows
@@ -151,7 +151,7 @@ def build(published: list[dict], history: dict[str, list[dict]], event_rows: dic
             "key": row["escalation_id"], "escalation_id": row["escalation_id"], "request_id": req.id if req else None,
             "rep_id": row["rep_id"], "rep_name": _name(org, row["rep_id"]),
             "manager_id": manager, "manager_name": _name(org, manager) or "no manager",
-            "rule": row["rule"], "rule_label": RULE_LABELS.get(row["rule"], row["rule"]),
+            "rule": row["rule"], "rule_label": rule_label(row["rule"], row["pattern_key"]),
             "to": ESCALATED_TO.get(row["escalated_to"], row["escalated_to"]), "subject": _subject(row["pattern_key"]),
             "date": row["escalation_date"], "date_text": day_text(row["escalation_date"]), "reason": row["reason"],
             "raised_by": _name(org, row["escalated_by"]),

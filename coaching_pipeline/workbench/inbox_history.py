@@ -20,7 +20,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..digests.escalations import RULE_LABELS
+from ..digests.escalations import rule_label
 from ..digests.formatting import day_text
 from .access import Org
 from .inbox_evidence import pattern_name
@@ -163,7 +163,7 @@ def build(pub: dict, store_rows: dict, org: Org) -> dict[str, list[dict]]:
         req = requests.get(request_key(x["rep_id"], x.get("escalated_by"), x.get("escalated_at"))) if manual else None
         if req is not None:
             published_requests.add(req.id)
-        label = RULE_LABELS.get(x["rule"], x["rule"])
+        label = rule_label(x["rule"], x.get("pattern_key"))
         subject = x["reason"] if manual else (named(x["coaching_id"]) if x["coaching_id"] else x["reason"])
         at = x.get("escalated_at") if manual and x.get("escalated_at") else x["escalation_date"]
         out.append(entry(at, "escalation", f"{label}: {subject}", who=name(x.get("escalated_by")),

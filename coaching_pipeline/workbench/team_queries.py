@@ -25,7 +25,7 @@ from decimal import Decimal
 from ..coaching.components import SKILL_LABELS, SKILL_ORDER
 from ..coaching.role_catalogue import pattern_subject
 from ..digests import charts, defaults
-from ..digests.escalations import ESCALATED_TO, RULE_LABELS
+from ..digests.escalations import ESCALATED_TO, RULE_LABELS, rule_label
 from ..digests.formatting import Month, day_text, money, num, pct
 from .access import Org, Person, Viewer, rep_access
 from .published import has_column, has_table, rows
@@ -294,7 +294,7 @@ def _flag_row(org: Org, f: dict) -> dict:
 
 def _escalation_row(org: Org, e: dict) -> dict:
     return {**e, "rep_name": _name(org, e["rep_id"]), "subject": _subject(e["pattern_key"]),
-            "date_text": day_text(e["escalation_date"]), "rule_label": RULE_LABELS.get(e["rule"], e["rule"]),
+            "date_text": day_text(e["escalation_date"]), "rule_label": rule_label(e["rule"], e.get("pattern_key")),
             "to": ESCALATED_TO.get(e["escalated_to"], e["escalated_to"])}
 
 
