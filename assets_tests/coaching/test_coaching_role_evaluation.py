@@ -97,3 +97,20 @@ def test_a_planted_rule_its_data_cannot_show_is_still_reported():
     assert f["events"]["per_rule"] == {"stage_conversion": {
         "made": 0, "right": 0, "precision": None, "expected": 0, "found": 0, "recall": None}}
     assert role_misses(f) == []
+
+
+def test_an_incidental_pattern_in_the_data_is_right_and_never_expected():
+    truth = {**TRUTH, "role_incidental": [
+        {"rep_id": "E2", "role": "AE", "pattern_key": "metric:forecast_accuracy", "months": ["2026-08-01"]}],
+        "gaps": [{"rep_id": "A4", "skill": "negotiation", "from": "2026-01-05", "until": None, "detectable": True}]}
+    events = [
+        ev("E2", "metric:forecast_accuracy", D(2026, 9, 7)),  # August: the data shows it -> right
+        ev("E2", "metric:forecast_accuracy", D(2026, 12, 7)),  # November: 3 months on, past the lag -> wrong
+        ev("A4", "metric:expansion_conversion", D(2026, 9, 7)),  # a weak negotiator loses deals -> right
+        ev("A4", "metric:renewal_rate", D(2026, 9, 7)),  # renewals do not follow the AM's skills -> wrong
+    ]
+    f = score_role_patterns(truth, events, [], ASSESSED)
+    assert f["events"]["per_rule"]["forecast_accuracy"] == {
+        "made": 2, "right": 1, "precision": 0.5, "expected": 0, "found": 0, "recall": None}
+    assert f["events"]["per_rule"]["expansion_conversion"]["right"] == 1
+    assert f["events"]["per_rule"]["renewal_rate"]["right"] == 0

@@ -308,3 +308,16 @@ def test_spaced_flags_follow_the_running_sum_per_owner():
     # owner 0 (from 0): 0.5, 1.0*, 1.5, 2.0* -> rows 4 and 1 flagged; owner 1 (from 0.5): row 0 -> 1.0*, row 3 -> 1.25
     assert spaced(owner, key, p, carry).tolist() == [True, True, False, False, True, False]
     assert carry.tolist() == [2.0, 1.25]
+
+
+def test_truth_lists_the_incidental_patterns_apart_from_the_planted_ones(zone):
+    root, s = zone
+    truth = _truth(root)
+    planted = {(e["rep_id"], e["pattern_key"]) for e in truth["role_patterns"]}
+    incidental = truth["role_incidental"]
+    assert all(set(e) == {"rep_id", "role", "pattern_key", "months"} and e["months"] for e in incidental)
+    assert not planted & {(e["rep_id"], e["pattern_key"]) for e in incidental}
+    # the summary's unplanted reps of each planted rule are the incidental entries of that rule
+    for key, reps in s["role_unplanted"].items():
+        for rep, months in reps.items():
+            assert any(e["rep_id"] == rep and e["months"] == months for e in incidental), (key, rep)

@@ -11,10 +11,13 @@ Matching rules (decisions where the contract is silent; the README states them t
   a pattern up to LAG_MONTHS after its last planted month.
 - Event precision: an event of (rep, pattern_key) is right when a detectable planted pattern
   of that rep and key holds in its month (or up to LAG_MONTHS before it).
-- An outcome rate (expansion conversion, renewal rate) also counts right when the rep has
-  a planted, detectable gap in the closing skill holding in its month: the generator lowers
-  such a seller's win rate on every deal, the AM's own expansions included, so the data
-  truly shows the rate low although no role pattern was planted.
+- An event also counts right when the truth's `role_incidental` shows that pattern for that
+  seller in its month (the same lag): the generated data has it although it was not planted
+  (an AE whose forecast happened to miss its band twice). Incidental patterns are never
+  expected.
+- Expansion conversion also counts right when the rep has a planted, detectable closing or
+  negotiation gap holding in its month: the generator lowers such a seller's win rate on
+  every deal of their own (skill.crm_params), the AM's expansions included.
 - Event recall: every detectable planted pattern holding in an assessed month must have an
   event of that rep and key whose month lies in [first month, last month + LAG_MONTHS].
 - Book tier drop escalations: right when the planted drop is in the escalation's month;
@@ -32,8 +35,9 @@ from .evaluation import TARGETS  # the coaching contract's targets hold for the 
 
 LAG_MONTHS = 2
 BOOK_TIER_DROP = "metric:book_tier_drop"
-# role rules whose rate is a win rate: a planted closing gap shows in them too
-WIN_RATE_RULES = {"expansion_conversion": "closing", "renewal_rate": "closing"}
+# role rules whose rate is the seller's own win rate, and the planted skill gaps that lower it
+# (renewals are won or lost by the contract stream, whatever the AM's skills)
+WIN_RATE_RULES = {"expansion_conversion": ("closing", "negotiation")}
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -74,6 +78,10 @@ class Planted:
             if months:
                 self.by_key.setdefault((p["rep_id"], p["pattern_key"]), []).append(
                     {**p, "first": months[0], "last": months[-1], "month_set": set(months)})
+        self.incidental: dict[tuple[str, str], set[dt.date]] = {}
+        for p in truth.get("role_incidental") or []:
+            self.incidental.setdefault((p["rep_id"], p["pattern_key"]), set()).update(
+                dt.date.fromisoformat(m) for m in p["months"])
         self.skill_gaps: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = {}
         for g in truth.get("gaps") or []:
             if g.get("detectable"):
@@ -92,8 +100,9 @@ class Planted:
                    for start, until in self.skill_gaps.get((rep, skill), []))
 
     def event_right(self, rep: str, key: str, month: dt.date) -> bool:
-        skill = WIN_RATE_RULES.get(_rule_of(key))
-        return self.holds(rep, key, month) or (skill is not None and self.has_skill_gap(rep, skill, month))
+        incidental = any(m <= month <= _add_months(m, LAG_MONTHS) for m in self.incidental.get((rep, key), ()))
+        skills = WIN_RATE_RULES.get(_rule_of(key), ())
+        return self.holds(rep, key, month) or incidental or any(self.has_skill_gap(rep, s, month) for s in skills)
 
     def detectable(self) -> list[dict]:
         return [p for ps in self.by_key.values() for p in ps if p["detectable"]]

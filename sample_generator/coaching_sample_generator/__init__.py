@@ -231,8 +231,9 @@ def generate_landing_zone(out: Path, scale: str = "S", seed: int = 42, as_of: dt
     gong_info = messiness.write_late_gong(gw, kept, seed, sink)
     step("late files")
     truth_file = truth.truth_path(out)
-    role_truth, role_unplanted = roles.truth(rp, org, deals, cal, act["touches"])
-    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed, role_truth))
+    role_truth, role_unplanted, role_incidental = roles.truth(rp, org, deals, cal, act["touches"])
+    truth.write_truth(truth_file, truth.ground_truth(org, deals, quotas, cal, scale, seed, role_truth,
+                                                     role_incidental))
     bar.close()
 
     sid = lambda s: str(org.s_id[s])  # noqa: E731

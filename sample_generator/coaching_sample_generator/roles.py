@@ -67,9 +67,10 @@ def write_activity_and_cs(rp: RolePrep, org, acc, con, cal, spec, seed, sink) ->
     rp.state.update(hs=hs, ob=ob, stats=stats)
 
 
-def truth(rp: RolePrep, org, deals, cal, existing_touches) -> tuple[list[dict], dict]:
+def truth(rp: RolePrep, org, deals, cal, existing_touches) -> tuple[list[dict], dict, list[dict]]:
     """(the role_patterns entries, per pattern the reps NOT planted with it whose data shows it
-    anyway, with their months - for the summary)."""
+    anyway, with their months - for the summary -, and those as the truth's role_incidental
+    entries, every AE stage pair included)."""
     st = rp.state
     entries, found = roles_truth.role_patterns(org, cal, rp.plan, deals, rp.ar, st["extra"], st["rd"], st["hs"],
                                                st["ob"], st["stats"], existing_touches)
@@ -79,4 +80,15 @@ def truth(rp: RolePrep, org, deals, cal, existing_touches) -> tuple[list[dict], 
         others = {str(org.s_id[s]): [label(k) for k in months] for s, months in found[key].items()
                   if months and s not in rp.plan.reps[key]}
         unplanted[key] = dict(sorted(others.items()))
-    return entries, unplanted
+    planted = {(e["rep_id"], e["pattern_key"]) for e in entries}
+    incidental = []
+    for key, (role, pattern_key, _) in PATTERNS.items():
+        for rep, months in unplanted[key].items():
+            incidental.append({"rep_id": rep, "role": role, "pattern_key": pattern_key, "months": months})
+    for pattern_key, by_rep in roles_truth.stage_pairs(org, deals, rp.ar, cal).items():
+        for s, months in by_rep.items():
+            rep = str(org.s_id[s])
+            if months and (rep, pattern_key) not in planted and pattern_key != PATTERNS["ae_stage_2_3"][1]:
+                incidental.append({"rep_id": rep, "role": "AE", "pattern_key": pattern_key,
+                                   "months": [label(k) for k in months]})
+    return entries, unplanted, sorted(incidental, key=lambda e: (e["pattern_key"], e["rep_id"]))

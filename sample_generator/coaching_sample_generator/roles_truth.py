@@ -82,13 +82,26 @@ def _window_counts(owner, day, hit, n_sellers, windows) -> tuple[np.ndarray, np.
     return num, den
 
 
+STAGE_NAMES = ("Discovery", "Qualification", "Solution Demo", "Proposal")  # stage k leaves for k+1
+
+
 def stage_2_3(org, deals, ar, cal) -> dict[int, list[int]]:
     """Months per AE where its 2>3 conversion is 15+ points under its segment's median."""
+    return _stage_pair(org, deals, ar, cal, "Qualification")
+
+
+def stage_pairs(org, deals, ar, cal) -> dict[str, dict[int, list[int]]]:
+    """The same for every stage pair, by pattern key ('metric:stage_conversion:1>2', ...)."""
+    return {f"metric:stage_conversion:{k + 1}>{k + 2}": _stage_pair(org, deals, ar, cal, name)
+            for k, name in enumerate(STAGE_NAMES)}
+
+
+def _stage_pair(org, deals, ar, cal, from_stage: str) -> dict[int, list[int]]:
     h = deals.hist
     order = np.lexsort((h["ts"], h["deal"]))
     d, st, ts = h["deal"][order], h["stage"][order], h["ts"][order]
     nxt_same = np.r_[d[1:] == d[:-1], False]
-    q = np.flatnonzero((st == "Qualification") & nxt_same)
+    q = np.flatnonzero((st == from_stage) & nxt_same)
     left_day = ts[q + 1] // DAY
     converted = st[q + 1] != "Closed Lost"
     deal = d[q]

@@ -23,6 +23,10 @@ Contents (dates ISO; weeks named by their Monday; rep ids are Salesforce User id
 - role_patterns: one entry per planted role pattern (roles_plan.py), {rep_id, role,
   pattern_key, months (month_start of the fiscal months in which the data shows it),
   detectable}, computed from the written records (roles_truth.py).
+- role_incidental: the role patterns the generated data shows for sellers not planted with
+  them ({rep_id, role, pattern_key, months}): an AE whose forecast happened to miss its band
+  two quarters running, or whose conversion out of some stage is far under the segment's.
+  A flag on one is true of the data; the eval counts it right, and never expects it.
 """
 
 from __future__ import annotations
@@ -176,7 +180,7 @@ def _deal_fates(org: Org, deals: Deals, cal: Calendar, seed: int) -> dict[str, s
 
 
 def ground_truth(org: Org, deals: Deals, quotas: Quotas, cal: Calendar, scale: str, seed: int,
-                 role_patterns: list[dict] | None = None) -> dict:
+                 role_patterns: list[dict] | None = None, role_incidental: list[dict] | None = None) -> dict:
     first_week = max(0, cal.n_weeks - TRUTH_WEEKS)
     gaps, process = _gaps(org, deals, cal, first_week)
     return {
@@ -191,6 +195,7 @@ def ground_truth(org: Org, deals: Deals, quotas: Quotas, cal: Calendar, scale: s
         "attainment": _attainment(org, deals, quotas, cal, cal.first_monday + 7 * first_week),
         "deal_fates": _deal_fates(org, deals, cal, seed),
         "role_patterns": role_patterns or [],
+        "role_incidental": role_incidental or [],
     }
 
 
