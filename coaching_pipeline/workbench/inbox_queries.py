@@ -45,8 +45,10 @@ def pending_events(cur, rep_ids: list[str]) -> tuple[list[dict], set[str]]:
 def queued_events(cur, org: Org, rep_ids: list[str]) -> list[dict]:
     """Open events waiting for a free focus-area slot (coaching/signal.py), by rep: shown to
     the manager, not offered for a decision. Empty for a file from before the budget."""
+    if not rep_ids:
+        return []
     have = columns_of(cur, "coaching", "coaching_log")
-    if not rep_ids or "queued" not in have:
+    if "queued" not in have:
         return []
     pattern_key = "pattern_key" if "pattern_key" in have else "null as pattern_key"
     found = rows(cur, f"""
