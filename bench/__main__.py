@@ -39,6 +39,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from coaching_pipeline.ingest import configured_objects
 from coaching_pipeline.resources.dbt import parse_project
 
 from .delta import make_delta
@@ -48,7 +49,8 @@ from .workbench_latency import workbench_summary
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_AS_OF = dt.date(2026, 11, 13)  # the generator's own default: reproducible runs
-SOURCES = ("crm", "gong", "activity")
+# the landing zone's source folders, as ingestion knows them (crm, gong, activity, cs)
+SOURCES = tuple(sorted({obj.source for obj in configured_objects()}))
 STAGE_KEYS = ("floor_ingest", "ingest", "dbt", "floor_dbt", "flags_publish", "coaching", "digests", "workbench",
               "nightly")
 
