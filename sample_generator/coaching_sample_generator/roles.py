@@ -85,7 +85,7 @@ def truth(rp: RolePrep, org, deals, cal, existing_touches) -> tuple[list[dict], 
     for key, (role, pattern_key, _) in PATTERNS.items():
         for rep, months in unplanted[key].items():
             incidental.append({"rep_id": rep, "role": role, "pattern_key": pattern_key, "months": months})
-    for pattern_key, by_rep in roles_truth.stage_pairs(org, deals, rp.ar, cal).items():
+    for pattern_key, by_rep in found["stage_pairs"].items():
         for s, months in by_rep.items():
             rep = str(org.s_id[s])
             if months and (rep, pattern_key) not in planted and pattern_key != PATTERNS["ae_stage_2_3"][1]:

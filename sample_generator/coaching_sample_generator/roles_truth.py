@@ -85,11 +85,6 @@ def _window_counts(owner, day, hit, n_sellers, windows) -> tuple[np.ndarray, np.
 STAGE_NAMES = ("Discovery", "Qualification", "Solution Demo", "Proposal")  # stage k leaves for k+1
 
 
-def stage_2_3(org, deals, ar, cal) -> dict[int, list[int]]:
-    """Months per AE where its 2>3 conversion is 15+ points under its segment's median."""
-    return _stage_pair(org, deals, ar, cal, "Qualification")
-
-
 def stage_pairs(org, deals, ar, cal) -> dict[str, dict[int, list[int]]]:
     """The same for every stage pair, by pattern key ('metric:stage_conversion:1>2', ...)."""
     return {f"metric:stage_conversion:{k + 1}>{k + 2}": _stage_pair(org, deals, ar, cal, name)
@@ -247,9 +242,10 @@ def sdr(org, stats: dict, existing_touches: np.ndarray, cal) -> dict[str, dict[i
 def role_patterns(org, cal, plan, deals, ar, extra_hist, rd, hs, ob, stats, existing_touches) -> tuple[list, dict]:
     """The truth entries, plus the side effects a tier drop has on the same CSM's book
     (book health trend, escalation rate) when the data shows them."""
-    found = {"ae_stage_2_3": stage_2_3(org, deals, ar, cal), "ae_forecast": forecast(org, deals, extra_hist, cal),
-             **renewals(org, rd, cal), "csm_late_milestones": milestones(org, ob, cal), **sdr(org, stats,
-                                                                                             existing_touches, cal)}
+    pairs = stage_pairs(org, deals, ar, cal)
+    found = {"ae_stage_2_3": pairs[PATTERNS["ae_stage_2_3"][1]], "stage_pairs": pairs,
+             "ae_forecast": forecast(org, deals, extra_hist, cal), **renewals(org, rd, cal),
+             "csm_late_milestones": milestones(org, ob, cal), **sdr(org, stats, existing_touches, cal)}
     health = csm_health(org, hs, cal)
     found["csm_tier_drop"] = health["metric:book_tier_drop"]
     label = lambda k: from_day(cal.months[k].start_day).isoformat()  # noqa: E731
