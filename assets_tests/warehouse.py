@@ -40,25 +40,17 @@ def dbt(args: list[str], warehouse: Path, as_of: dt.date | None, extra_vars: dic
         check: bool = True) -> subprocess.CompletedProcess:
     """Run dbt on the project against `warehouse`, as the product does (settings as vars,
     as_of and the Organization's fiscal start month in the environment); its log stays
-    beside the file.
-
-    dbt re-parses the whole project when the attached path changes (it is part of the
-    profile), as a deployment's never does: the file is moved to one path per test process
-    for the invocation, and one target folder is kept, so dbt's partial parse holds."""
+    beside the file. One target folder per test process keeps dbt's partial parse (the
+    warehouse's path is not part of it: dbt_warehouse_plugin)."""
     work = warehouse.parent / f"dbt-{warehouse.stem}"
     home = _dbt_home()
-    attached = home / "warehouse.duckdb"
-    env = {**os.environ, **dbt_env(attached, as_of, _organization_start_month(warehouse))}
-    os.replace(warehouse, attached)
-    try:
-        proc = subprocess.run(
-            [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target-path", str(home / "target"), "--log-path", str(work / "logs"),
-             "--vars", json.dumps({**dbt_vars(), **(extra_vars or {})})],
-            capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=900,
-        )
-    finally:
-        os.replace(attached, warehouse)
+    env = {**os.environ, **dbt_env(warehouse, as_of, _organization_start_month(warehouse))}
+    proc = subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(home / "target"), "--log-path", str(work / "logs"),
+         "--vars", json.dumps({**dbt_vars(), **(extra_vars or {})})],
+        capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR, timeout=900,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc

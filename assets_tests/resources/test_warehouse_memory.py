@@ -33,10 +33,9 @@ def test_dbt_runs_under_the_same_limit(tmp_path):
     output = dbt(["show", "--output", "json", "--inline", "select current_setting('memory_limit') as memory_limit, "
                   "current_setting('temp_directory') as temp_directory, "
                   "current_setting('checkpoint_threshold') as checkpoint_threshold"], warehouse, None).stdout
-    # The test helper attaches the file at its per-worker path; the spill folder follows it.
     assert '"memory_limit": "3.7 GiB"' in output
     assert '"checkpoint_threshold": "953.6 MiB"' in output
-    assert 'warehouse.duckdb.tmp"' in output
+    assert f'"temp_directory": "{warehouse}.tmp"' in output
 
 
 def test_a_memory_limit_duckdb_cannot_read_is_refused_when_the_settings_load(tmp_path):
@@ -46,4 +45,4 @@ def test_a_memory_limit_duckdb_cannot_read_is_refused_when_the_settings_load(tmp
         load_settings(override)
     assert load_settings().warehouse.memory_limit == "4GB"
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
-    assert "COACHING_DUCKDB_MEMORY_LIMIT" in profile["coaching"]["outputs"]["warehouse"]["config_options"]["memory_limit"]
+    assert profile["coaching"]["outputs"]["warehouse"]["plugins"] == [{"module": "coaching_pipeline.dbt_warehouse_plugin"}]

@@ -107,7 +107,7 @@ def _build(
         fiscal_start = organization_start_month(con)
     context.log.info(f"dbt build as of {as_of}" + (" (full refresh)" if config.full_refresh else "")
                      + (f", fiscal year from month {fiscal_start} (Organization)" if fiscal_start else ""))
-    # profiles.yml attaches the file named by COACHING_WAREHOUSE, int_as_of reads the as_of
+    # dbt_warehouse_plugin attaches the file named by COACHING_WAREHOUSE, int_as_of reads the as_of
     # and int_fiscal_quarters the org's start month from the environment; dbt inherits it.
     os.environ.update(dbt_env(warehouse.file, as_of, fiscal_start))
     invocation = dbt.cli(build_args(config), context=context, raise_on_error=False)
@@ -153,7 +153,7 @@ def _row_count_logged(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
 def _keep_partial_parse(run_target: Path) -> None:
     """dagster-dbt seeds each run's target folder with the project's partial_parse.msgpack
     but never hands the newer one back: without this, every night re-parses whatever changed
-    since `make setup` (the attached path, as_of), 6-15 s. Only one dbt run writes at a time
+    since `make setup` (as_of, the settings' vars), 6-15 s. Only one dbt run writes at a time
     (the writer pool), and the replace is atomic."""
     source = run_target / "partial_parse.msgpack"
     if not source.exists():

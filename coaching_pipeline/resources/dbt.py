@@ -54,9 +54,9 @@ def ensure_manifest() -> Path:
 
 
 def parse_project(warehouse: Path) -> None:
-    """`dbt parse` into the project's target folder, against the warehouse the runs will
-    attach: the path is part of dbt's profile, and a different one makes the next run
-    re-parse everything (`make setup` does this for the configured warehouse)."""
+    """`dbt parse` into the project's target folder (`make setup` does this), so that the
+    first run starts from a partial parse. The warehouse's path is not part of dbt's parse
+    state (dbt_warehouse_plugin): one parse serves every warehouse file."""
     env = {**os.environ, **dbt_env(warehouse, None)}
     subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
@@ -96,7 +96,7 @@ def dbt_env(warehouse: str | Path, as_of: dt.date | None,
     Organization's fiscal year start month (fiscal.organization_start_month; empty: dbt uses
     the var fiscal_year_start_month, the configured default). Like as_of, the month comes from
     the data, so it travels here and not in --vars (partial parsing, above)."""
-    duckdb = settings().warehouse  # profiles.yml reads these, as db.duckdb_settings does for us
+    duckdb = settings().warehouse  # dbt_warehouse_plugin reads these, as db.duckdb_settings does for us
     return {"COACHING_WAREHOUSE": str(warehouse), AS_OF_ENV: as_of.isoformat() if as_of else "",
             FISCAL_START_ENV: str(fiscal_start_month) if fiscal_start_month else "",
             "COACHING_DUCKDB_MEMORY_LIMIT": duckdb.memory_limit,
