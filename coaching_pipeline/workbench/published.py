@@ -6,18 +6,28 @@ connection keeps it (it holds a reference) and finishes on the old snapshot; the
 connection is closed when the last such request lets go of it, so an open page never breaks
 and a nightly run is never blocked (a read-only reader of analytics.duckdb does not lock the
 warehouse, and the run only ever renames over the published file).
+
+What is the same for every reader of one publication (its catalog, the current month's role
+metrics of every seller) is read once per publication: `per_snapshot` keeps it beside the
+connection it came from, and a request sees the memo of the snapshot its cursor reads.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
 CATALOG = "published"
+T = TypeVar("T")
+# The memo of the snapshot the current request's cursor reads (PublishedFile.cursor sets it).
+_SNAPSHOT_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("published_snapshot_memo", default=None)
 
 
 def _quote(path: Path) -> str:
@@ -35,9 +45,10 @@ class PublishedFile:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int] | None = None
+        self._memo: dict[Any, Any] = {}
         self.generation = 0  # bumped at each re-open: caches derived from the file key on it
 
-    def _current(self) -> tuple[duckdb.DuckDBPyConnection, int]:
+    def _current(self) -> tuple[duckdb.DuckDBPyConnection, int, dict[Any, Any]]:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -52,23 +63,39 @@ class PublishedFile:
                 con.execute(f"attach '{_quote(self.path)}' as {CATALOG} (read_only)")
                 self._con = con
                 self._stamp = stamp
+                self._memo = {}
                 self.generation += 1
-            return self._con, self.generation
+            return self._con, self.generation, self._memo
 
     @contextmanager
     def cursor(self):
         """A cursor of the newest published snapshot, for one request (DuckDB cursors are
         per thread; the connection is shared)."""
-        con, _ = self._current()
+        con, _, memo = self._current()
         cur = con.cursor()
         cur.execute(f"use {CATALOG}")  # per connection: `marts.x` then names the published file
+        token = _SNAPSHOT_MEMO.set(memo)
         try:
             yield cur
         finally:
+            _SNAPSHOT_MEMO.reset(token)
             cur.close()
 
     def current_generation(self) -> int:
         return self._current()[1]
+
+
+def per_snapshot(key: Any, cur: duckdb.DuckDBPyConnection, load: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """load(cur), read once per publication when `cur` comes from PublishedFile.cursor (else
+    every time, e.g. a test's plain connection). The value is shared by every request on that
+    snapshot: callers must not change it. Two requests racing on a new snapshot may both load
+    it; they read the same file, so either result is the one kept."""
+    memo = _SNAPSHOT_MEMO.get()
+    if memo is None:
+        return load(cur)
+    if key not in memo:
+        memo[key] = load(cur)
+    return memo[key]
 
 
 def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -77,17 +104,24 @@ def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
     return [dict(zip(names, r)) for r in result.fetchall()]
 
 
+def _catalog(cur: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], frozenset[str]]:
+    """(schema, table) -> its column names, for every table of the published file."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in cur.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() where database_name = ?",
+            [CATALOG]).fetchall():
+        found.setdefault((schema, table), set()).add(column)
+    return {key: frozenset(names) for key, names in found.items()}
+
+
 def has_table(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return cur.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
-                       "and table_name = ?", [CATALOG, schema, table]).fetchone()[0] > 0
+    return (schema, table) in per_snapshot("catalog", cur, _catalog)
 
 
-def columns_of(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+def columns_of(cur: duckdb.DuckDBPyConnection, schema: str, table: str) -> frozenset[str]:
     """The column names of a published table (empty when it is missing): an older file may
     lack a column a later release added, and the readers degrade instead of failing."""
-    return {r[0] for r in cur.execute(
-        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
-        [CATALOG, schema, table]).fetchall()}
+    return per_snapshot("catalog", cur, _catalog).get((schema, table), frozenset())
 
 
 def has_column(cur: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:

@@ -21,7 +21,7 @@ from ..config import settings
 from ..digests.formatting import Month
 from ..digests.role_sections import rep_section, team_rollup
 from .access import Person, RepAccess
-from .published import columns_of, rows
+from .published import columns_of, per_snapshot, rows
 
 
 def _month_filter(columns: set[str]) -> str:
@@ -30,22 +30,23 @@ def _month_filter(columns: set[str]) -> str:
     return "month_start = (select max(month_start) from marts.role_metrics)"
 
 
-def read_current(cur, *, role: str | None = None, rep_ids: list[str] | None = None) -> list[dict] | None:
-    """The current month's rows (of `role`, or of `rep_ids`), by rep id; None when the file has
-    no role_metrics."""
+def _current_month(cur) -> tuple[dict, ...] | None:
     columns = columns_of(cur, "marts", "role_metrics")
     if not columns:
         return None
-    where, params = [_month_filter(columns)], []
-    if role is not None:
-        where.append("role = ?")
-        params.append(role)
-    if rep_ids is not None:
-        if not rep_ids:
-            return []
-        where.append(f"rep_id in ({','.join('?' * len(rep_ids))})")
-        params.extend(rep_ids)
-    return rows(cur, f"select * from marts.role_metrics where {' and '.join(where)} order by rep_id", params)
+    return tuple(rows(cur, f"select * from marts.role_metrics where {_month_filter(columns)} order by rep_id"))
+
+
+def read_current(cur, *, role: str | None = None, rep_ids: list[str] | None = None) -> list[dict] | None:
+    """The current month's rows (of `role`, or of `rep_ids`), by rep id; None when the file has
+    no role_metrics. Every seller's row is read once per publication (a team's read of a wide
+    table cost 30-40 ms a page at M); each caller gets its own copies."""
+    found = per_snapshot("role_metrics_current_month", cur, _current_month)
+    if found is None:
+        return None
+    wanted = None if rep_ids is None else set(rep_ids)
+    return [dict(r) for r in found
+            if (role is None or r.get("role") == role) and (wanted is None or r["rep_id"] in wanted)]
 
 
 def month_label(found: list[dict] | None, as_of: dt.date | None) -> str:
