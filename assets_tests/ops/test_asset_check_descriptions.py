@@ -30,6 +30,8 @@ from ..landing import CRM_ROWS, write_crm, write_csv
 # The module fixture builds once: its tests stay on one pytest-xdist worker.
 pytestmark = pytest.mark.xdist_group("asset_check_descriptions")
 
+COLUMN_RULES_FAILURE = (
+    "A failure names each broken rule and column, with what was expected, the number of failures and an example.")
 RELATIONSHIP_WARNING = (
     " This is a warning and does not fail the run: real extracts reference records that are outside the "
     "extract (deleted, merged or not exported), and such rows still load; the result counts the failing rows."
@@ -58,7 +60,7 @@ def dbt_specs(specs: dict) -> dict:
 
 
 def test_every_asset_check_has_a_description(specs):
-    assert len(specs) > 270  # 245 dbt tests, 25 ingestion checks, 25 freshness checks
+    assert len(specs) > 150  # 112 dbt tests, 25 ingestion checks, 25 freshness checks
     missing = sorted(key.to_user_string() for key, spec in specs.items() if not (spec.description or "").strip())
     assert missing == []
     freshness = [spec for spec in specs.values() if spec.name == "freshness_check"]
@@ -78,22 +80,23 @@ def test_every_dbt_test_is_a_check_blocking_exactly_when_its_severity_is_error(s
         assert checks[name].blocking == (severity == "error"), name
         if severity == "warn":
             assert "warning" in checks[name].description.lower(), name
-    assert sum(not c.blocking for c in checks.values()) >= 30  # 25 relationships among them
+    assert sum(not c.blocking for c in checks.values()) >= 20  # a _warn column_rules test per model with one
 
 
 def test_generated_descriptions_of_concrete_tests(specs):
     checks = dbt_specs(specs)
-    owner = checks["relationships_stg_salesforce__opportunities_owner_id__user_id__ref_stg_salesforce__users_"]
+    owner = checks["column_rules_stg_salesforce__opportunities_warn"]
     assert owner.asset_key == AssetKey(["staging", "stg_salesforce__opportunities"])
     assert owner.description == (
-        "Every owner_id of stg_salesforce__opportunities is a user_id of stg_salesforce__users."
-        + RELATIONSHIP_WARNING)
+        "Column rules of stg_salesforce__opportunities: account_id is an account_id of stg_salesforce__accounts; "
+        "owner_id is a user_id of stg_salesforce__users; sdr_field_id is a user_id of stg_salesforce__users. "
+        + COLUMN_RULES_FAILURE + RELATIONSHIP_WARNING)
     assert not owner.blocking
-    assert checks["not_null_columns_stg_salesforce__users"].description == (
-        "None of these columns is ever null: user_id, email, is_active. "
-        "A failure names each column that holds nulls, with their number.")
-    assert checks["accepted_values_deal_health_scores_health_band__red__yellow__green"].description == (
-        "Every health_band is one of: red, yellow, green.")
+    assert checks["column_rules_stg_salesforce__users"].description == (
+        "Column rules of stg_salesforce__users: never null: user_id, email, is_active; one row per user_id. "
+        + COLUMN_RULES_FAILURE.strip())
+    assert checks["column_rules_stg_salesforce__users"].blocking
+    assert "; health_band is one of red, yellow, green;" in checks["column_rules_deal_health_scores"].description
     # a singular test: its description comes from dbt_project/tests/marts_reps/_marts_reps_tests.yml
     assert checks["marts_reps_rep_performance_is_sellers_x_quarters"].description == (
         "rep_performance holds exactly one row per seller and fiscal quarter of int_fiscal_quarters. "
@@ -110,7 +113,7 @@ def test_every_singular_test_has_its_own_description(manifest):
 
 def test_a_failed_warn_test_comes_through_as_a_warning(manifest):
     """dagster-dbt's own reading of dbt's result: status warn -> WARN, not a failed ERROR check."""
-    name = "relationships_stg_salesforce__opportunities_owner_id__user_id__ref_stg_salesforce__users_"
+    name = "column_rules_stg_salesforce__opportunities_warn"
     unique_id = next(u for u, n in manifest["nodes"].items() if n["name"] == name)
     event = DbtCoreCliEventMessage(raw_event={
         "info": {"name": "LogTestResult", "msg": "WARN 3", "invocation_id": "x"},
@@ -188,6 +191,17 @@ def test_describe_test_needs_no_dagster():
         "No two rows share the same call_id and tracker.")
     assert describe_test(generic("not_null_columns", columns=["a", '"group"'])) == (
         "None of these columns is ever null: a, group. A failure names each column that holds nulls, with their number.")
+    assert describe_test(generic("column_rules", not_null=["a", '"group"'], unique=["id", ["call_id", "tracker"]],
+                                 values=[{"column": "band", "values": ["red", "green"]}],
+                                 references=[{"column": "owner_id", "to": "ref('stg_users')", "field": "user_id"}],
+                                 ranges=[{"column": "win_rate", "min_value": 0, "max_value": 1}])) == (
+        "Column rules of stg_x: never null: a, group; one row per id; one row per call_id and tracker; band is "
+        "one of red, green; owner_id is a user_id of stg_users; in range (nulls pass): win_rate between 0 and 1. "
+        + COLUMN_RULES_FAILURE)
+    assert describe_test(generic("column_rules", "warn", values=[{"column": "scope", "values": ["A"]}],
+                                 ranges=[{"column": "n", "min_value": 0}])).endswith(
+        "the result counts the distinct unexpected values. The figures are the source system's own, kept as "
+        "delivered, and their rows still load; the result counts the values out of range.")
     # its own description wins, then meta.description; a warn test of another kind says why it only warns
     assert describe_test({**generic("unique", column_name="x"), "description": " Own.\n"}) == "Own."
     assert describe_test({**generic("unique", column_name="x"), "meta": {"description": "Meta."}}) == "Meta."

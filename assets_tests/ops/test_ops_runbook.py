@@ -34,7 +34,7 @@ pytestmark = pytest.mark.xdist_group("pipeline")  # the coaching_run fixture's w
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "runbook"
 DOCS = REPO_ROOT / "docs" / "runbook"
-WARN_CHECK = "relationships_stg_salesforce__opportunities_owner_id__user_id__ref_stg_salesforce__users_"
+WARN_CHECK = "column_rules_stg_salesforce__opportunities_warn"
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,9 @@ def test_the_runbook_screenshots_show_what_ops_see_when_a_run_fails(ui):
     # 3. a dbt warning check: described, and non-blocking
     url = f"{base}/assets/staging/stg_salesforce__opportunities?view=checks&checkDetail={WARN_CHECK}"
     assert missing_from_page(url, [
-        "Every owner_id of stg_salesforce__opportunities is a user_id of stg_salesforce__users. This is a "
-        "warning and does not fail the run: real extracts reference records that are outside the extract "
+        "Column rules of stg_salesforce__opportunities: account_id is an account_id of stg_salesforce__accounts; "
+        "owner_id is a user_id of stg_salesforce__users;",
+        "This is a warning and does not fail the run: real extracts reference records that are outside the extract "
         "(deleted, merged or not exported), and such rows still load; the result counts the failing rows."]) == []
     keep(url, "3-dbt-warning-check.png")
 

@@ -47,12 +47,49 @@ def describe_test(test: Mapping[str, Any]) -> str:
     if where:
         text += f" Only rows where {where} are checked."
     if ((test.get("config") or {}).get("severity") or "error").lower() == "warn":
-        text += " " + WARNING + WARN_REASONS.get(kind, WARN_DEFAULT)
+        text += " " + WARNING + _warn_reason(kind, metadata.get("kwargs") or {})
     return text
+
+
+# column_rules' arguments and the single-rule test whose warning reason each one shares
+RULE_KINDS = {"references": "relationships", "values": "accepted_values", "ranges": "accepted_ranges"}
+
+
+def _warn_reason(kind: str | None, kwargs: Mapping[str, Any]) -> str:
+    if kind != "column_rules":
+        return WARN_REASONS.get(kind, WARN_DEFAULT)
+    reasons = [WARN_REASONS[single] for key, single in RULE_KINDS.items() if kwargs.get(key)]
+    if not reasons:
+        return WARN_DEFAULT
+    return " ".join([reasons[0], *(r[0].upper() + r[1:] for r in reasons[1:])])
+
+
+def _column_rules(kwargs: Mapping[str, Any], model: str) -> str:
+    """column_rules in words, one clause per kind of rule."""
+    rules = []
+    if kwargs.get("not_null"):
+        rules.append(f"never null: {_listed(kwargs['not_null'])}")
+    for key in kwargs.get("unique") or []:
+        columns = [key] if isinstance(key, str) else list(key)
+        rules.append(f"one row per {_joined([c.strip(chr(34)) for c in columns], 'and')}")
+    for rule in kwargs.get("values") or []:
+        values = [str(v) for v in rule.get("values") or []]
+        listed = ", ".join(values[:MAX_VALUES]) + (", …" if len(values) > MAX_VALUES else "")
+        rules.append(f"{rule['column'].strip(chr(34))} is one of {listed}")
+    for rule in kwargs.get("references") or []:
+        field = rule["field"]
+        rules.append(f"{rule['column']} is {_a(field)} {field} of {_relation(rule.get('to'))}")
+    if kwargs.get("ranges"):
+        ranges = ", ".join(f"{r['column']} {_range(r)}" for r in kwargs["ranges"])
+        rules.append(f"in range (nulls pass): {ranges}")
+    return (f"Column rules of {model}: " + "; ".join(rules) + ". A failure names each broken rule and column, "
+            "with what was expected, the number of failures and an example.")
 
 
 def _generated(kind: str | None, kwargs: Mapping[str, Any], model: str) -> str | None:
     column = (kwargs.get("column_name") or "").strip('"')
+    if kind == "column_rules":
+        return _column_rules(kwargs, model)
     if kind == "not_null":
         return f"{column} is never null."
     if kind == "unique":

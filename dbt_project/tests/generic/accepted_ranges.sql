@@ -1,16 +1,12 @@
 {#-
-    accepted_ranges: accepted_range for several columns of a model at once. Each entry of
-    `ranges` is {column, min_value, max_value, inclusive}: every non-null value of the column
-    lies within [min_value, max_value] (both bounds inclusive unless inclusive: false;
-    either bound may be omitted, not both). Nulls pass: list the column in not_null_columns
-    when a value is required. Values are judged exactly as accepted_range judges them (the
-    out_of_range macro).
+    accepted_ranges: value ranges of several columns of a model as a test of their own. Each
+    entry of `ranges` is {column, min_value, max_value, inclusive}: every non-null value of the
+    column lies within [min_value, max_value] (both bounds inclusive unless inclusive: false;
+    either bound may be omitted, not both). Nulls pass. Values are judged exactly as
+    column_rules' ranges judge them (the out_of_range macro).
 
-    Why one test per model: dbt spends ~40-50 ms on every test whatever the size of the data
-    (compile, connection, run_results, and a Dagster asset check event each), so one
-    accepted_range test per column cost seconds on every build (101 of them, ~5 s). This
-    test scans the model once for all the ranges. Ranges with another severity (warn) go in
-    a second accepted_ranges test of the model with that config.
+    A model's ranges normally go in its column_rules test; this one is for a set of ranges
+    that needs its own name and description (int_as_of's).
 
     It returns one row per column with out-of-range values: column_name, the accepted range,
     out_of_range_count and the lowest and highest offending values (as text), so a failure
@@ -59,13 +55,9 @@ with checks as (
     from {{ model }}
 )
 {%- for r in ranges %}
-{%- set inclusive = r.get('inclusive', true) %}
-{%- set accepted = [] %}
-{%- if r.get('min_value') is not none %}{% do accepted.append(('>= ' if inclusive else '> ') ~ r['min_value']) %}{% endif %}
-{%- if r.get('max_value') is not none %}{% do accepted.append(('<= ' if inclusive else '< ') ~ r['max_value']) %}{% endif %}
 select
     {{ test_column_label(r['column']) }} as column_name,
-    '{{ accepted | join(" and ") }}' as accepted_range,
+    {{ range_text(r) }} as accepted_range,
     failures_{{ loop.index }} as out_of_range_count,
     cast(lowest_{{ loop.index }} as {{ dbt.type_string() }}) as lowest_out_of_range,
     cast(highest_{{ loop.index }} as {{ dbt.type_string() }}) as highest_out_of_range
