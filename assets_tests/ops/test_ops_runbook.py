@@ -89,9 +89,11 @@ def test_the_runbook_screenshots_show_what_ops_see_when_a_run_fails(ui):
     url = f"{base}/assets/staging/stg_salesforce__opportunities?view=checks&checkDetail={WARN_CHECK}"
     assert missing_from_page(url, [
         "Column rules of stg_salesforce__opportunities: account_id is an account_id of stg_salesforce__accounts; "
-        "owner_id is a user_id of stg_salesforce__users;",
-        "This is a warning and does not fail the run: real extracts reference records that are outside the extract "
-        "(deleted, merged or not exported), and such rows still load; the result counts the failing rows."]) == []
+        "owner_id is a user_id of stg_salesforce__users; sdr_field_id is a user_id of stg_salesforce__users. "
+        "A failure names each broken rule and column, with what was expected, the number of failures and an "
+        "example. This is a warning and does not fail the run: real extracts reference records that are outside "
+        "the extract (deleted, merged or not exported), and such rows still load; the result counts the failing "
+        "rows."]) == []
     keep(url, "3-dbt-warning-check.png")
 
     # 4. a nightly while another process holds the warehouse: one failure naming it
