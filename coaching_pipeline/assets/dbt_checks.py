@@ -70,12 +70,13 @@ def _column_rules(kwargs: Mapping[str, Any], model: str) -> str:
     if kwargs.get("not_null"):
         rules.append(f"never null: {_listed(kwargs['not_null'])}")
     for key in kwargs.get("unique") or []:
-        columns = [key] if isinstance(key, str) else list(key)
-        rules.append(f"one row per {_joined([c.strip(chr(34)) for c in columns], 'and')}")
+        columns = [c.strip('"') for c in ([key] if isinstance(key, str) else key)]
+        rules.append(f"one row per {_joined(columns, 'and')}")
     for rule in kwargs.get("values") or []:
         values = [str(v) for v in rule.get("values") or []]
         listed = ", ".join(values[:MAX_VALUES]) + (", …" if len(values) > MAX_VALUES else "")
-        rules.append(f"{rule['column'].strip(chr(34))} is one of {listed}")
+        column = rule["column"].strip('"')
+        rules.append(f"{column} is one of {listed}")
     for rule in kwargs.get("references") or []:
         field = rule["field"]
         rules.append(f"{rule['column']} is {_a(field)} {field} of {_relation(rule.get('to'))}")
